@@ -136,13 +136,23 @@ pub fn parse_yaml(input: &[u8]) -> Vec<Result<Document, ParseError>> {
                     Some(l) => (Some(l.line()), Some(l.column())),
                     None => (None, None),
                 };
-                let kind = budget.tripped.get().unwrap_or(ParseErrorKind::Syntax);
+                let text = err.to_string();
+                let kind = budget.tripped.get().unwrap_or(
+                    // serde_yaml's own guards: alias expansion and its 128-level recursion limit.
+                    if text.contains("repetition limit exceeded") {
+                        ParseErrorKind::TooBig
+                    } else if text.contains("recursion limit exceeded") {
+                        ParseErrorKind::TooDeep
+                    } else {
+                        ParseErrorKind::Syntax
+                    },
+                );
                 out.push(Err(ParseError {
                     kind,
                     document: Some(index),
                     line,
                     column,
-                    message: format!("YAML error: {err}"),
+                    message: format!("YAML error: {text}"),
                 }));
                 // After an error libyaml cannot resynchronise, and serde_yaml keeps yielding the
                 // same failure: stop here.
