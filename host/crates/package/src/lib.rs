@@ -24,7 +24,9 @@ pub mod sections;
 pub mod signature;
 pub mod world;
 
-pub use inspect::{Export, Import, ImportNeed, InspectError, Issue, Package, Severity, SignatureSummary};
+pub use inspect::{
+    Export, Import, ImportNeed, InspectError, Issue, Package, Severity, SignatureSummary,
+};
 pub use sections::{FormatError, MANIFEST_SECTION, PackError, SIGNATURE_SECTION, pack};
 pub use signature::{SignatureError, SignatureStatus, TrustedKeys, keygen, sign, verify};
 

@@ -218,8 +218,8 @@ pub fn verify(component: &[u8], trusted: &TrustedKeys) -> Result<SignatureStatus
     let bytes = BASE64
         .decode(&section.signature)
         .map_err(|_| malformed("the signature is not base64"))?;
-    let signature = Signature::from_slice(&bytes)
-        .map_err(|_| malformed("an ed25519 signature is 64 bytes"))?;
+    let signature =
+        Signature::from_slice(&bytes).map_err(|_| malformed("an ed25519 signature is 64 bytes"))?;
     let digest = Sha256::digest(&component[..signed]);
     key.verify(&digest, &signature)
         .map_err(|_| SignatureError::BadSignature {
@@ -238,7 +238,8 @@ pub fn read_signature(component: &[u8]) -> Result<Option<SignatureSection>, Sign
 /// The parsed signature section and the length of the signed prefix.
 fn find(component: &[u8]) -> Result<Option<(SignatureSection, usize)>, SignatureError> {
     let sections = top_level_sections(component)?;
-    let is_sig = |s: &crate::sections::RawSection| s.custom_name.as_deref() == Some(SIGNATURE_SECTION);
+    let is_sig =
+        |s: &crate::sections::RawSection| s.custom_name.as_deref() == Some(SIGNATURE_SECTION);
     let Some(index) = sections.iter().position(is_sig) else {
         return Ok(None);
     };
@@ -250,8 +251,12 @@ fn find(component: &[u8]) -> Result<Option<(SignatureSection, usize)>, Signature
         )));
     }
     let raw = &sections[index];
-    let section: SignatureSection = serde_json::from_slice(&component[raw.data.clone()])
-        .map_err(|e| malformed(&format!("the signature section is not the expected JSON: {e}")))?;
+    let section: SignatureSection =
+        serde_json::from_slice(&component[raw.data.clone()]).map_err(|e| {
+            malformed(&format!(
+                "the signature section is not the expected JSON: {e}"
+            ))
+        })?;
     if section.algorithm != ALGORITHM {
         return Err(malformed(&format!(
             "unsupported algorithm {:?}; only {ALGORITHM} is supported",

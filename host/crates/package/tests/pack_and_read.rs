@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use portico_package::sections::{self, SectionLocation};
-use portico_package::{FormatError, InspectError, MANIFEST_SECTION, Package, PackError, pack};
+use portico_package::{FormatError, InspectError, MANIFEST_SECTION, PackError, Package, pack};
 
 #[test]
 fn fixtures_are_valid_components() {
@@ -72,11 +72,17 @@ fn nested_manifest_is_found_and_top_level_wins() {
 fn duplicate_top_level_manifests_are_refused() {
     let m = default_manifest();
     let bytes = component(&Spec {
-        custom: &[(MANIFEST_SECTION, m.as_bytes()), (MANIFEST_SECTION, m.as_bytes())],
+        custom: &[
+            (MANIFEST_SECTION, m.as_bytes()),
+            (MANIFEST_SECTION, m.as_bytes()),
+        ],
         ..Spec::default()
     });
     let err = sections::read(&bytes).unwrap_err();
-    assert!(matches!(err, FormatError::Duplicate { count: 2, .. }), "{err}");
+    assert!(
+        matches!(err, FormatError::Duplicate { count: 2, .. }),
+        "{err}"
+    );
     // Packing repairs it.
     let packed = pack(&bytes, &m).unwrap();
     assert_eq!(count_top_level(&packed, MANIFEST_SECTION), 1);
@@ -86,7 +92,10 @@ fn duplicate_top_level_manifests_are_refused() {
 fn missing_manifest_explains_how_to_add_one() {
     let err = Package::parse(&plugin_component()).unwrap_err();
     assert_eq!(err, InspectError::MissingManifest);
-    assert!(err.to_string().contains("portico plugin pack FILE.wasm --manifest plugin.toml"));
+    assert!(
+        err.to_string()
+            .contains("portico plugin pack FILE.wasm --manifest plugin.toml")
+    );
 }
 
 #[test]
@@ -97,12 +106,20 @@ fn invalid_manifest_in_a_component_names_the_key() {
         ..Spec::default()
     });
     let err = Package::parse(&bytes).unwrap_err();
-    assert!(err.to_string().contains("manifest key \"version\""), "{err}");
+    assert!(
+        err.to_string().contains("manifest key \"version\""),
+        "{err}"
+    );
 }
 
 #[test]
 fn core_modules_and_garbage_are_refused() {
-    for target in [pack(&core_module(), &default_manifest()).unwrap_err().to_string(), Package::parse(&core_module()).unwrap_err().to_string()] {
+    for target in [
+        pack(&core_module(), &default_manifest())
+            .unwrap_err()
+            .to_string(),
+        Package::parse(&core_module()).unwrap_err().to_string(),
+    ] {
         assert_eq!(
             target,
             "not a WebAssembly component: it is a core module; build for wasm32-wasip2 or wrap \
@@ -110,8 +127,14 @@ fn core_modules_and_garbage_are_refused() {
         );
     }
     let err = Package::parse(b"<html>404 Not Found</html>").unwrap_err();
-    assert!(matches!(err, InspectError::Format(FormatError::NotWasm)), "{err}");
-    assert!(matches!(Package::parse(b""), Err(InspectError::Format(FormatError::NotWasm))));
+    assert!(
+        matches!(err, InspectError::Format(FormatError::NotWasm)),
+        "{err}"
+    );
+    assert!(matches!(
+        Package::parse(b""),
+        Err(InspectError::Format(FormatError::NotWasm))
+    ));
     let mut wrong_layer = plugin_component();
     wrong_layer[6] = 7;
     assert!(matches!(
@@ -121,6 +144,13 @@ fn core_modules_and_garbage_are_refused() {
     let mut broken = plugin_component();
     broken.push(0x42);
     let err = Package::parse(&broken).unwrap_err();
-    assert!(matches!(err, InspectError::Format(FormatError::Invalid(_))), "{err}");
-    assert!(err.to_string().starts_with("invalid WebAssembly component: "), "{err}");
+    assert!(
+        matches!(err, InspectError::Format(FormatError::Invalid(_))),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("invalid WebAssembly component: "),
+        "{err}"
+    );
 }

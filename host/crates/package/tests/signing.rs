@@ -18,7 +18,11 @@ struct Key {
 
 fn key() -> Key {
     let generated = keygen().unwrap();
-    assert!(generated.signing_key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    assert!(
+        generated
+            .signing_key_pem
+            .starts_with("-----BEGIN PRIVATE KEY-----")
+    );
     assert!(generated.public_key.starts_with("ed25519:"));
     assert!(!format!("{generated:?}").contains("PRIVATE"));
     Key {
@@ -43,9 +47,17 @@ fn sign_then_verify() {
     );
     // The signature is the last section and the package still parses.
     let sections = portico_package::sections::top_level_sections(&signed).unwrap();
-    assert_eq!(sections.last().unwrap().custom_name.as_deref(), Some(SIGNATURE_SECTION));
+    assert_eq!(
+        sections.last().unwrap().custom_name.as_deref(),
+        Some(SIGNATURE_SECTION)
+    );
     let package = Package::parse(&signed).unwrap();
-    assert_eq!(package.signature, SignatureSummary::Signed { key_id: "acme".into() });
+    assert_eq!(
+        package.signature,
+        SignatureSummary::Signed {
+            key_id: "acme".into()
+        }
+    );
     // The section is the documented JSON.
     let section = signature::read_signature(&signed).unwrap().unwrap();
     assert_eq!(section.algorithm, "ed25519");
@@ -55,8 +67,14 @@ fn sign_then_verify() {
 #[test]
 fn unsigned_packages_verify_as_unsigned() {
     let k = key();
-    assert_eq!(verify(&packed_plugin(), &trusting("acme", &k)).unwrap(), SignatureStatus::Unsigned);
-    assert_eq!(verify(&packed_plugin(), &TrustedKeys::new()).unwrap(), SignatureStatus::Unsigned);
+    assert_eq!(
+        verify(&packed_plugin(), &trusting("acme", &k)).unwrap(),
+        SignatureStatus::Unsigned
+    );
+    assert_eq!(
+        verify(&packed_plugin(), &TrustedKeys::new()).unwrap(),
+        SignatureStatus::Unsigned
+    );
 }
 
 #[test]
@@ -70,13 +88,24 @@ fn tampering_with_any_signed_byte_is_a_bad_signature() {
     let mut tampered = signed.clone();
     tampered[at] ^= 0x01;
     let err = verify(&tampered, &trusted).unwrap_err();
-    assert_eq!(err, SignatureError::BadSignature { key_id: "acme".into() });
-    assert!(err.to_string().contains("changed after it was signed"), "{err}");
+    assert_eq!(
+        err,
+        SignatureError::BadSignature {
+            key_id: "acme".into()
+        }
+    );
+    assert!(
+        err.to_string().contains("changed after it was signed"),
+        "{err}"
+    );
     // Every signed byte matters: flipping any byte either breaks framing or the signature.
     for i in 0..unsigned.len() {
         let mut t = signed.clone();
         t[i] ^= 0x80;
-        assert!(verify(&t, &trusted).is_err(), "byte {i} flipped still verifies");
+        assert!(
+            verify(&t, &trusted).is_err(),
+            "byte {i} flipped still verifies"
+        );
     }
 }
 
@@ -86,7 +115,9 @@ fn wrong_key_with_a_trusted_id_is_a_bad_signature() {
     let signed = sign(&packed_plugin(), &impostor.signing, "acme").unwrap();
     assert_eq!(
         verify(&signed, &trusting("acme", &real)).unwrap_err(),
-        SignatureError::BadSignature { key_id: "acme".into() }
+        SignatureError::BadSignature {
+            key_id: "acme".into()
+        }
     );
 }
 
@@ -95,7 +126,12 @@ fn untrusted_key_is_an_unknown_key() {
     let k = key();
     let signed = sign(&packed_plugin(), &k.signing, "stranger").unwrap();
     let err = verify(&signed, &trusting("acme", &k)).unwrap_err();
-    assert_eq!(err, SignatureError::UnknownKey { key_id: "stranger".into() });
+    assert_eq!(
+        err,
+        SignatureError::UnknownKey {
+            key_id: "stranger".into()
+        }
+    );
     assert!(err.to_string().contains("trusted_keys"), "{err}");
 }
 
@@ -109,7 +145,10 @@ fn resigning_replaces_the_signature() {
         verify(&twice, &trusting("b", &b)).unwrap(),
         SignatureStatus::Valid { key_id: "b".into() }
     );
-    assert!(matches!(verify(&twice, &trusting("a", &a)), Err(SignatureError::UnknownKey { .. })));
+    assert!(matches!(
+        verify(&twice, &trusting("a", &a)),
+        Err(SignatureError::UnknownKey { .. })
+    ));
     // Re-signing with the same key gives the same bytes (ed25519 is deterministic).
     assert_eq!(sign(&once, &a.signing, "a").unwrap(), once);
 }
@@ -122,10 +161,16 @@ fn a_section_after_the_signature_is_an_error() {
     signed.extend_from_slice(&[0x00, 0x04, 0x01, b'x', 0xaa, 0xbb]);
     let err = verify(&signed, &trusting("acme", &k)).unwrap_err();
     assert!(matches!(err, SignatureError::Malformed(_)), "{err}");
-    assert!(err.to_string().contains("must be the last section"), "{err}");
+    assert!(
+        err.to_string().contains("must be the last section"),
+        "{err}"
+    );
     // inspect shows it as malformed and flags it as an error.
     let package = Package::parse(&signed).unwrap();
-    assert!(matches!(package.signature, SignatureSummary::Malformed { .. }));
+    assert!(matches!(
+        package.signature,
+        SignatureSummary::Malformed { .. }
+    ));
     assert!(package.has_errors());
     // Packing again drops the signature, signing again fixes it.
     let resigned = sign(&signed, &k.signing, "acme").unwrap();
@@ -163,19 +208,35 @@ fn malformed_signature_sections() {
     let cases = [
         ("not json".to_string(), "not the expected JSON"),
         (
-            serde_json::to_string(&SignatureSection { algorithm: "rsa".into(), ..good.clone() }).unwrap(),
+            serde_json::to_string(&SignatureSection {
+                algorithm: "rsa".into(),
+                ..good.clone()
+            })
+            .unwrap(),
             "unsupported algorithm",
         ),
         (
-            serde_json::to_string(&SignatureSection { signature: "!!!".into(), ..good.clone() }).unwrap(),
+            serde_json::to_string(&SignatureSection {
+                signature: "!!!".into(),
+                ..good.clone()
+            })
+            .unwrap(),
             "not base64",
         ),
         (
-            serde_json::to_string(&SignatureSection { signature: "AAAA".into(), ..good.clone() }).unwrap(),
+            serde_json::to_string(&SignatureSection {
+                signature: "AAAA".into(),
+                ..good.clone()
+            })
+            .unwrap(),
             "64 bytes",
         ),
         (
-            serde_json::to_string(&SignatureSection { key_id: "".into(), ..good.clone() }).unwrap(),
+            serde_json::to_string(&SignatureSection {
+                key_id: "".into(),
+                ..good.clone()
+            })
+            .unwrap(),
             "key id",
         ),
         (r#"{"key_id":"acme"}"#.to_string(), "not the expected JSON"),
@@ -197,7 +258,10 @@ fn keys_round_trip_and_bad_keys_are_refused() {
         let err = parse_public_key(bad).unwrap_err();
         assert!(err.to_string().contains("ed25519:<base64>"), "{err}");
     }
-    assert!(signing_key_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_err());
+    assert!(
+        signing_key_from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
+            .is_err()
+    );
     assert!(TrustedKeys::from_pairs([("has space", k.public.as_str())]).is_err());
     assert!(sign(&packed_plugin(), &k.signing, "").is_err());
 }
@@ -220,5 +284,8 @@ fn packing_a_signed_package_drops_the_signature() {
     let k = key();
     let signed = sign(&packed_plugin(), &k.signing, "acme").unwrap();
     let repacked = portico_package::pack(&signed, &default_manifest()).unwrap();
-    assert_eq!(verify(&repacked, &trusting("acme", &k)).unwrap(), SignatureStatus::Unsigned);
+    assert_eq!(
+        verify(&repacked, &trusting("acme", &k)).unwrap(),
+        SignatureStatus::Unsigned
+    );
 }

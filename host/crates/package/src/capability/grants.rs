@@ -240,11 +240,18 @@ mod tests {
     use super::*;
 
     fn requests() -> Vec<CapabilityRequest> {
-        let hosts = ["status.example.com", "*.example.org:8443", "https://api.github.com"];
+        let hosts = [
+            "status.example.com",
+            "*.example.org:8443",
+            "https://api.github.com",
+        ];
         vec![
             CapabilityRequest {
                 capability: Capability::Http {
-                    hosts: hosts.iter().map(|h| HostPattern::parse(h).unwrap()).collect(),
+                    hosts: hosts
+                        .iter()
+                        .map(|h| HostPattern::parse(h).unwrap())
+                        .collect(),
                 },
                 reason: "poll status".into(),
             },
@@ -288,7 +295,11 @@ mod tests {
         let g = Grants::from_cli(&["http:*", "secrets:*"], &requests()).unwrap();
         assert_eq!(g.http.len(), 3);
         assert_eq!(g.secrets.len(), 2);
-        assert!(Grants::from_cli::<&str>(&[], &requests()).unwrap().is_empty());
+        assert!(
+            Grants::from_cli::<&str>(&[], &requests())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -304,7 +315,10 @@ mod tests {
         ];
         for (grant, expect) in cases {
             let err = Grants::from_cli(&[grant], &requests()).unwrap_err();
-            assert!(matches!(err, GrantError::NotRequested { .. }), "{grant}: {err}");
+            assert!(
+                matches!(err, GrantError::NotRequested { .. }),
+                "{grant}: {err}"
+            );
             let msg = err.to_string();
             assert!(msg.contains("more than the plugin requests"), "{msg}");
             assert!(msg.contains(expect), "{grant}: {msg}");
@@ -352,7 +366,10 @@ mod tests {
         let json = serde_json::to_string(&g).unwrap();
         assert!(json.contains("\"*.example.org:8443\""), "{json}");
         assert_eq!(serde_json::from_str::<Grants>(&json).unwrap(), g);
-        assert_eq!(serde_json::from_str::<Grants>("{}").unwrap(), Grants::default());
+        assert_eq!(
+            serde_json::from_str::<Grants>("{}").unwrap(),
+            Grants::default()
+        );
         assert!(serde_json::from_str::<Grants>(r#"{"fs":true}"#).is_err());
         assert!(serde_json::from_str::<Grants>(r#"{"http":["*.*"]}"#).is_err());
     }

@@ -1,7 +1,7 @@
 //! `HostPattern`: one entry of an outgoing-HTTP allow-list, `[scheme://]host[:port|:*]`.
 //! Parsing refuses anything ambiguous; matching is what the runtime checks before a request.
 //!
-//! Semantics (also in the crate's README section of `docs/ARCHITECTURE.md`):
+//! Semantics:
 //!
 //! - `scheme` is `http` or `https`; without one, both match. Case never matters.
 //! - `host` is a DNS name (`api.github.com`), `*.` + a DNS name of at least two labels
@@ -282,8 +282,13 @@ fn parse(pattern: &str) -> Result<HostPattern, String> {
                 .into(),
         );
     }
-    if let Some(c) = pattern.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("it contains {c:?}; remove whitespace and control characters"));
+    if let Some(c) = pattern
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "it contains {c:?}; remove whitespace and control characters"
+        ));
     }
     let (scheme, rest) = match pattern.split_once("://") {
         Some((s, rest)) => match Scheme::parse(s) {
@@ -398,7 +403,9 @@ fn check_dns_name(name: &str) -> Result<(), String> {
     }
     for label in name.split('.') {
         if label.is_empty() {
-            return Err(format!("{name:?} has an empty label (`..` or a leading dot)"));
+            return Err(format!(
+                "{name:?} has an empty label (`..` or a leading dot)"
+            ));
         }
         if label.len() > 63 {
             return Err(format!("label {label:?} is longer than 63 characters"));

@@ -114,7 +114,9 @@ pub fn check_secret_name(name: &str) -> Result<(), String> {
         return Err("a secret name cannot be empty".into());
     }
     if name.len() > 128 {
-        return Err(format!("secret name {name:?} is longer than 128 characters"));
+        return Err(format!(
+            "secret name {name:?} is longer than 128 characters"
+        ));
     }
     if let Some(c) = name
         .chars()

@@ -96,9 +96,7 @@ pub(super) fn issues(p: &Package) -> Vec<Issue> {
         InterfaceName::parse(name)
             .is_some_and(|n| n.package == WIT_PACKAGE && n.interface == "task-log")
     };
-    if p.imports.iter().any(|i| is_task_log(&i.name))
-        && !m.worlds.contains(&crate::World::Action)
-    {
+    if p.imports.iter().any(|i| is_task_log(&i.name)) && !m.worlds.contains(&crate::World::Action) {
         push(
             Severity::Warning,
             format!(
@@ -110,12 +108,10 @@ pub(super) fn issues(p: &Package) -> Vec<Issue> {
 
     for request in &m.capabilities {
         let kind = request.capability.kind();
-        let used = p.imports.iter().any(|i| {
-            i.need
-                == ImportNeed::Capability {
-                    capability: kind,
-                }
-        });
+        let used = p
+            .imports
+            .iter()
+            .any(|i| i.need == ImportNeed::Capability { capability: kind });
         if !used {
             push(
                 Severity::Note,

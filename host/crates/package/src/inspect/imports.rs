@@ -74,8 +74,14 @@ mod tests {
             ("portico:plugin/kv@0.1.0", cap(CapabilityKind::Kv)),
             ("portico:plugin/secrets@0.1.0", cap(CapabilityKind::Secrets)),
             ("portico:plugin/catalog@0.1.0", cap(CapabilityKind::Catalog)),
-            ("wasi:http/outgoing-handler@0.2.12", cap(CapabilityKind::Http)),
-            ("wasi:http/outgoing-handler@0.2.0", cap(CapabilityKind::Http)),
+            (
+                "wasi:http/outgoing-handler@0.2.12",
+                cap(CapabilityKind::Http),
+            ),
+            (
+                "wasi:http/outgoing-handler@0.2.0",
+                cap(CapabilityKind::Http),
+            ),
             ("portico:plugin/log@0.1.0", ImportNeed::Always),
             ("portico:plugin/config@0.1.0", ImportNeed::Always),
             ("portico:plugin/types@0.1.0", ImportNeed::Always),
@@ -98,8 +104,14 @@ mod tests {
 
     #[test]
     fn exports_map_to_worlds() {
-        assert_eq!(classify_export("portico:plugin/views@0.1.0"), Some(World::EntityView));
-        assert_eq!(classify_export("portico:plugin/checks@0.2.0"), Some(World::Check));
+        assert_eq!(
+            classify_export("portico:plugin/views@0.1.0"),
+            Some(World::EntityView)
+        );
+        assert_eq!(
+            classify_export("portico:plugin/checks@0.2.0"),
+            Some(World::Check)
+        );
         assert_eq!(classify_export("portico:plugin/kv@0.1.0"), None);
         assert_eq!(classify_export("wasi:cli/run@0.2.0"), None);
         assert_eq!(classify_export("views"), None);

@@ -17,9 +17,8 @@ impl fmt::Display for Package {
             }
         }
         writeln!(f)?;
-        let row = |f: &mut fmt::Formatter<'_>, key: &str, value: &str| {
-            writeln!(f, "  {key:<12} {value}")
-        };
+        let row =
+            |f: &mut fmt::Formatter<'_>, key: &str, value: &str| writeln!(f, "  {key:<12} {value}");
         if let Some(a) = &m.author {
             row(f, "author", a)?;
         }

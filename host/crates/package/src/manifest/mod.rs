@@ -155,7 +155,9 @@ fn read_manifest(f: &Fields<'_>, errors: &mut Vec<KeyError>) -> Option<Manifest>
         check(errors, "id", check_id(id))?;
         Some(id.to_string())
     });
-    let version = f.string("version", true, errors).and_then(|v| semver(errors, "version", v));
+    let version = f
+        .string("version", true, errors)
+        .and_then(|v| semver(errors, "version", v));
     let name = f.string("name", true, errors).and_then(|n| {
         check(errors, "name", check_text(n, 128, false))?;
         Some(n.to_string())
@@ -163,7 +165,9 @@ fn read_manifest(f: &Fields<'_>, errors: &mut Vec<KeyError>) -> Option<Manifest>
     let description = optional_text(f, "description", 4096, true, errors);
     let author = optional_text(f, "author", 256, false, errors);
     let license = optional_text(f, "license", 128, false, errors);
-    let wit = f.string("wit", true, errors).and_then(|v| semver(errors, "wit", v));
+    let wit = f
+        .string("wit", true, errors)
+        .and_then(|v| semver(errors, "wit", v));
     let worlds = read_worlds(f, errors);
     let capabilities = f
         .table("capabilities", errors)

@@ -87,43 +87,127 @@ fn minimal_manifest() {
     assert!(m.validate_config(&json!({})).is_ok());
     assert!(m.validate_config(&serde_json::Value::Null).is_ok());
     let err = m.validate_config(&json!({"a": 1})).unwrap_err();
-    assert!(err[0].contains("declares no configuration schema"), "{err:?}");
+    assert!(
+        err[0].contains("declares no configuration schema"),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn errors_name_the_key() {
     let cases = [
-        (with("\"service-status\"", "\"Service_Status\""), "manifest key \"id\": \"Service_Status\" is not a valid plugin id"),
+        (
+            with("\"service-status\"", "\"Service_Status\""),
+            "manifest key \"id\": \"Service_Status\" is not a valid plugin id",
+        ),
         (with("\"service-status\"", "\"-x\""), "manifest key \"id\""),
         (with("\"service-status\"", "\"\""), "manifest key \"id\""),
-        (with("\"service-status\"", &format!("\"{}\"", "a".repeat(64))), "manifest key \"id\""),
-        (with("version = \"0.1.0\"", "version = \"1.0\""), "manifest key \"version\": \"1.0\" is not a semantic version"),
-        (with("version = \"0.1.0\"", "version = 1"), "manifest key \"version\": must be a string, not integer"),
-        (with("wit = \"0.1.0\"", "wit = \"latest\""), "manifest key \"wit\""),
-        (with("name = \"Service status\"", "name = \"  \""), "manifest key \"name\": must not be empty"),
-        (with("name = \"Service status\"", ""), "manifest key \"name\": is missing"),
-        (with("\"entity-view\", \"check\"", "\"entity-viewer\""), "manifest key \"worlds[0]\": \"entity-viewer\" is not a world; use one of: entity-provider"),
-        (with("\"entity-view\", \"check\"", "\"check\", \"check\""), "manifest key \"worlds[1]\": \"check\" is listed twice"),
-        (with("[\"entity-view\", \"check\"]", "[]"), "manifest key \"worlds\": is empty"),
-        (with("[\"entity-view\", \"check\"]", "\"check\""), "manifest key \"worlds\": must be an array of strings"),
-        (with("\"*.example.org:8443\"", "\"*.*\""), "manifest key \"capabilities.http.hosts[1]\": \"*.*\" is not a valid host pattern: "),
-        (with("\"127.0.0.1:*\"", "42"), "manifest key \"capabilities.http.hosts[3]\": must be a string, not integer"),
-        (with("reason = \"reads the status page\"", ""), "manifest key \"capabilities.http.reason\": is missing"),
-        (with("names = [\"status-token\"]", "names = [\"a b\"]"), "manifest key \"capabilities.secrets.names[0]\": secret name \"a b\" contains ' '"),
-        (with("names = [\"status-token\"]", "names = []"), "manifest key \"capabilities.secrets.names\": is empty"),
-        (with("[capabilities.kv]", "[capabilities.filesystem]"), "manifest key \"capabilities.filesystem\": unknown key; allowed here: http, secrets, kv, catalog"),
-        (with("[capabilities.kv]\nreason = \"caches results\"", "[capabilities.kv]\nreason = \"r\"\nttl = 1"), "manifest key \"capabilities.kv.ttl\": unknown key"),
-        (with("license = \"Apache-2.0\"", "licence = \"Apache-2.0\""), "manifest key \"licence\": unknown key"),
-        (with("\"required\": [\"url\"],", "\"required\": [\"url\"]"), "manifest key \"config.schema\": is not valid JSON"),
-        (with("{\"type\": \"string\"}", "{\"type\": \"strin\"}"), "manifest key \"config.schema\": is not a valid JSON Schema"),
-        (with("\"required\": [\"url\"],", "\"required\": \"url\","), "manifest key \"config.schema\": is not a valid JSON Schema"),
-        (with("schema = '''", "schema = 1\nx = '''"), "manifest key \"config.schema\": must be a string"),
-        (with("[config]", "[config]\nfile = \"x\""), "manifest key \"config.file\": unknown key"),
-        (with("[capabilities.http]", "capabilities = 1\n[other]"), "not valid TOML"),
+        (
+            with("\"service-status\"", &format!("\"{}\"", "a".repeat(64))),
+            "manifest key \"id\"",
+        ),
+        (
+            with("version = \"0.1.0\"", "version = \"1.0\""),
+            "manifest key \"version\": \"1.0\" is not a semantic version",
+        ),
+        (
+            with("version = \"0.1.0\"", "version = 1"),
+            "manifest key \"version\": must be a string, not integer",
+        ),
+        (
+            with("wit = \"0.1.0\"", "wit = \"latest\""),
+            "manifest key \"wit\"",
+        ),
+        (
+            with("name = \"Service status\"", "name = \"  \""),
+            "manifest key \"name\": must not be empty",
+        ),
+        (
+            with("name = \"Service status\"", ""),
+            "manifest key \"name\": is missing",
+        ),
+        (
+            with("\"entity-view\", \"check\"", "\"entity-viewer\""),
+            "manifest key \"worlds[0]\": \"entity-viewer\" is not a world; use one of: entity-provider",
+        ),
+        (
+            with("\"entity-view\", \"check\"", "\"check\", \"check\""),
+            "manifest key \"worlds[1]\": \"check\" is listed twice",
+        ),
+        (
+            with("[\"entity-view\", \"check\"]", "[]"),
+            "manifest key \"worlds\": is empty",
+        ),
+        (
+            with("[\"entity-view\", \"check\"]", "\"check\""),
+            "manifest key \"worlds\": must be an array of strings",
+        ),
+        (
+            with("\"*.example.org:8443\"", "\"*.*\""),
+            "manifest key \"capabilities.http.hosts[1]\": \"*.*\" is not a valid host pattern: ",
+        ),
+        (
+            with("\"127.0.0.1:*\"", "42"),
+            "manifest key \"capabilities.http.hosts[3]\": must be a string, not integer",
+        ),
+        (
+            with("reason = \"reads the status page\"", ""),
+            "manifest key \"capabilities.http.reason\": is missing",
+        ),
+        (
+            with("names = [\"status-token\"]", "names = [\"a b\"]"),
+            "manifest key \"capabilities.secrets.names[0]\": secret name \"a b\" contains ' '",
+        ),
+        (
+            with("names = [\"status-token\"]", "names = []"),
+            "manifest key \"capabilities.secrets.names\": is empty",
+        ),
+        (
+            with("[capabilities.kv]", "[capabilities.filesystem]"),
+            "manifest key \"capabilities.filesystem\": unknown key; allowed here: http, secrets, kv, catalog",
+        ),
+        (
+            with(
+                "[capabilities.kv]\nreason = \"caches results\"",
+                "[capabilities.kv]\nreason = \"r\"\nttl = 1",
+            ),
+            "manifest key \"capabilities.kv.ttl\": unknown key",
+        ),
+        (
+            with("license = \"Apache-2.0\"", "licence = \"Apache-2.0\""),
+            "manifest key \"licence\": unknown key",
+        ),
+        (
+            with("\"required\": [\"url\"],", "\"required\": [\"url\"]"),
+            "manifest key \"config.schema\": is not valid JSON",
+        ),
+        (
+            with("{\"type\": \"string\"}", "{\"type\": \"strin\"}"),
+            "manifest key \"config.schema\": is not a valid JSON Schema",
+        ),
+        (
+            with("\"required\": [\"url\"],", "\"required\": \"url\","),
+            "manifest key \"config.schema\": is not a valid JSON Schema",
+        ),
+        (
+            with("schema = '''", "schema = 1\nx = '''"),
+            "manifest key \"config.schema\": must be a string",
+        ),
+        (
+            with("[config]", "[config]\nfile = \"x\""),
+            "manifest key \"config.file\": unknown key",
+        ),
+        (
+            with("[capabilities.http]", "capabilities = 1\n[other]"),
+            "not valid TOML",
+        ),
     ];
     for (text, expect) in cases {
         let errs = errors(&text);
-        assert!(errs.iter().any(|e| e.contains(expect)), "expected {expect:?} in {errs:#?}");
+        assert!(
+            errs.iter().any(|e| e.contains(expect)),
+            "expected {expect:?} in {errs:#?}"
+        );
     }
 }
 
@@ -136,15 +220,28 @@ fn all_problems_are_reported_at_once() {
     };
     let keys: Vec<&str> = list.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["id", "version", "name", "worlds[0]"]);
-    assert!(err.to_string().starts_with("the plugin manifest has 4 problems:"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("the plugin manifest has 4 problems:"),
+        "{err}"
+    );
 }
 
 #[test]
 fn syntax_and_encoding_errors() {
-    assert!(matches!(Manifest::parse("id = "), Err(ManifestError::Syntax(_))));
-    assert!(matches!(Manifest::from_bytes(&[0xff, 0xfe]), Err(ManifestError::NotUtf8)));
+    assert!(matches!(
+        Manifest::parse("id = "),
+        Err(ManifestError::Syntax(_))
+    ));
+    assert!(matches!(
+        Manifest::from_bytes(&[0xff, 0xfe]),
+        Err(ManifestError::NotUtf8)
+    ));
     let huge = "#".repeat(MAX_MANIFEST_BYTES + 1);
-    assert!(matches!(Manifest::parse(&huge), Err(ManifestError::TooLarge(_))));
+    assert!(matches!(
+        Manifest::parse(&huge),
+        Err(ManifestError::TooLarge(_))
+    ));
 }
 
 #[test]
@@ -162,12 +259,29 @@ fn config_errors_name_the_config_key() {
     let m = Manifest::parse(EXAMPLE).unwrap();
     assert!(m.validate_config(&json!({"url": "https://x"})).is_ok());
     let errs = m
-        .validate_config(&json!({"url": 1, "servers": [{"port": 1}, {"port": 70000}], "extra": true}))
+        .validate_config(
+            &json!({"url": 1, "servers": [{"port": 1}, {"port": 70000}], "extra": true}),
+        )
         .unwrap_err();
     assert_eq!(errs.len(), 3, "{errs:#?}");
-    assert!(errs.iter().any(|e| e.starts_with("config key \"url\": 1 is not of type \"string\"")), "{errs:#?}");
-    assert!(errs.iter().any(|e| e.starts_with("config key \"servers[1].port\": 70000")), "{errs:#?}");
-    assert!(errs.iter().any(|e| e.starts_with("config: ") && e.contains("extra")), "{errs:#?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("config key \"url\": 1 is not of type \"string\"")),
+        "{errs:#?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("config key \"servers[1].port\": 70000")),
+        "{errs:#?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("config: ") && e.contains("extra")),
+        "{errs:#?}"
+    );
     let errs = m.validate_config(&json!({})).unwrap_err();
-    assert!(errs[0].contains("\"url\" is a required property"), "{errs:?}");
+    assert!(
+        errs[0].contains("\"url\" is a required property"),
+        "{errs:?}"
+    );
 }

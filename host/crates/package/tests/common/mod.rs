@@ -4,8 +4,8 @@
 
 use wasm_encoder::{
     Component, ComponentExportKind, ComponentExportSection, ComponentImportSection,
-    ComponentInstanceSection, ComponentTypeRef, ComponentTypeSection, CustomSection,
-    InstanceType, Module, ModuleSection, PrimitiveValType,
+    ComponentInstanceSection, ComponentTypeRef, ComponentTypeSection, CustomSection, InstanceType,
+    Module, ModuleSection, PrimitiveValType,
 };
 
 /// What a fixture component contains.
