@@ -2,9 +2,17 @@
 //!
 //! This crate is the `portico` binary's library:
 //! - [`runtime`]: the plugin runtime (wasmtime component model, limits, capabilities).
-//! - [`secrets`]: secrets resolved for the `secrets` capability.
+//! - [`plugins`]: installed plugins — registry, install/upgrade/rollback, bundled plugins.
+//! - [`server`]: the HTTP server (health, metrics, admin and plugin APIs).
+//! - [`cli`]: the `portico` command line.
+//! - [`config`], [`secrets`], [`app`]: configuration, secrets and the assembly of the parts.
 //!
 //! See docs/ARCHITECTURE.md for how the parts fit together.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod plugins;
 pub mod runtime;
 pub mod secrets;
+pub mod server;

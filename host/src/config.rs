@@ -1,0 +1,306 @@
+//! `portico.yaml`: the server's configuration.
+//!
+//! `${ENV_VAR}` (and `${ENV_VAR:-default}`) are substituted before parsing; unknown keys are
+//! errors (a typo must not silently fall back to a default); every error names the file, the
+//! key and the problem.
+
+use crate::runtime::{Limits, LimitsOverride, PoolingMode};
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub storage: StorageConfig,
+    pub runtime: RuntimeConfig,
+    pub plugins: PluginsConfig,
+    pub secrets: SecretsConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// When set, the admin API (plugin install, grants...) requires `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7007)),
+            admin_token: None,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Where sled keeps its files and the compile cache lives.
+    pub path: PathBuf,
+    /// sled's page cache, in MiB.
+    pub cache_mb: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            path: PathBuf::from(".portico"),
+            cache_mb: 32,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RuntimeConfig {
+    pub pooling: PoolingMode,
+    /// The largest memory any plugin may be given, in MiB.
+    pub max_memory_mb: u64,
+    /// Default limits of every plugin.
+    pub limits: Limits,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            pooling: PoolingMode::Auto,
+            max_memory_mb: 512,
+            limits: Limits::default(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// Refuse plugins without a valid signature from a trusted key.
+    pub require_signatures: bool,
+    pub trusted_keys: Vec<TrustedKey>,
+    /// Install the first-party plugins built into the binary on startup (when absent).
+    pub install_bundled: bool,
+    /// Per-plugin configuration, limits and (for bundled plugins) grants, by plugin id.
+    pub settings: BTreeMap<String, PluginSettings>,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        PluginsConfig {
+            require_signatures: false,
+            trusted_keys: Vec::new(),
+            install_bundled: true,
+            settings: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedKey {
+    pub id: String,
+    /// `ed25519:<base64>` as printed by `portico plugin keygen`.
+    pub public_key: String,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginSettings {
+    /// The plugin's configuration, validated against the JSON Schema in its manifest.
+    pub config: Option<serde_json::Value>,
+    pub limits: LimitsOverride,
+    /// Grants for bundled plugins installed at startup (CLI grant syntax: `kv`, `http:host`...).
+    pub grants: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// A YAML file of `name: value` (or `org/name: value`) secrets.
+    pub file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let raw = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
+        let mut config = Self::parse(&raw, &path.display().to_string())?;
+        // Relative paths in the file are relative to the file, not to the working directory.
+        let base = path.parent().unwrap_or(Path::new("."));
+        if config.storage.path.is_relative() {
+            config.storage.path = base.join(&config.storage.path);
+        }
+        if let Some(file) = &config.secrets.file
+            && file.is_relative()
+        {
+            config.secrets.file = Some(base.join(file));
+        }
+        Ok(config)
+    }
+
+    /// Parses config text; `origin` names it in errors.
+    pub fn parse(raw: &str, origin: &str) -> Result<Config> {
+        let text = substitute_env(raw, origin)?;
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let de = serde_yaml::Deserializer::from_str(&text);
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|err| {
+            let key = err.path().to_string();
+            let inner = err.into_inner();
+            let location = inner
+                .location()
+                .map(|l| format!(":{}:{}", l.line(), l.column()))
+                .unwrap_or_default();
+            anyhow::anyhow!("{origin}{location}: key `{key}`: {inner}")
+        })?;
+        config.validate(origin)?;
+        Ok(config)
+    }
+
+    fn validate(&self, origin: &str) -> Result<()> {
+        let max = self.runtime.max_memory_mb * 1024 * 1024;
+        if self.runtime.limits.memory_bytes > max {
+            bail!(
+                "{origin}: key `runtime.limits.memory_bytes`: {} is above `runtime.max_memory_mb` ({} MiB)",
+                self.runtime.limits.memory_bytes,
+                self.runtime.max_memory_mb
+            );
+        }
+        for (id, settings) in &self.plugins.settings {
+            if let Some(bytes) = settings.limits.memory_bytes
+                && bytes > max
+            {
+                bail!(
+                    "{origin}: key `plugins.settings.{id}.limits.memory_bytes`: {bytes} is above `runtime.max_memory_mb` ({} MiB)",
+                    self.runtime.max_memory_mb
+                );
+            }
+        }
+        if self.plugins.require_signatures && self.plugins.trusted_keys.is_empty() {
+            bail!(
+                "{origin}: key `plugins.require_signatures` is true but `plugins.trusted_keys` is empty: no plugin could be installed"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Replaces `${NAME}` and `${NAME:-default}`; a missing variable without default is an error
+/// that names the line.
+fn substitute_env(raw: &str, origin: &str) -> Result<String> {
+    let mut out = String::with_capacity(raw.len());
+    for (index, line) in raw.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                bail!(
+                    "{origin}:{}: unterminated `${{` (write `${{NAME}}`)",
+                    index + 1
+                );
+            };
+            let expr = &after[..end];
+            let (name, default) = match expr.split_once(":-") {
+                Some((n, d)) => (n, Some(d)),
+                None => (expr, None),
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                bail!(
+                    "{origin}:{}: `${{{expr}}}` is not a valid environment variable reference",
+                    index + 1
+                );
+            }
+            match (std::env::var(name), default) {
+                (Ok(value), _) => out.push_str(&value),
+                (Err(_), Some(default)) => out.push_str(default),
+                (Err(_), None) => bail!(
+                    "{origin}:{}: the environment variable {name} is not set (or write `${{{name}:-default}}`)",
+                    index + 1
+                ),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_gives_defaults() {
+        let config = Config::parse("", "portico.yaml").unwrap();
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:7007");
+        assert_eq!(config.storage.cache_mb, 32);
+        assert!(config.plugins.install_bundled);
+    }
+
+    #[test]
+    fn env_substitution_and_defaults() {
+        // SAFETY: this test is the only user of this variable name.
+        unsafe { std::env::set_var("PORTICO_TEST_LISTEN_PORT", "9999") };
+        let config = Config::parse(
+            "server:\n  listen: 127.0.0.1:${PORTICO_TEST_LISTEN_PORT}\n  admin_token: ${PORTICO_TEST_UNSET_TOKEN:-t0k}\n",
+            "portico.yaml",
+        )
+        .unwrap();
+        assert_eq!(config.server.listen.port(), 9999);
+        assert_eq!(config.server.admin_token.as_deref(), Some("t0k"));
+    }
+
+    #[test]
+    fn missing_env_var_names_the_line() {
+        let err = Config::parse(
+            "server:\n  admin_token: ${PORTICO_TEST_SURELY_UNSET}\n",
+            "portico.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("portico.yaml:2"), "{err}");
+        assert!(
+            err.contains("PORTICO_TEST_SURELY_UNSET is not set"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_name_the_path() {
+        let err = Config::parse("runtime:\n  limits:\n    memory: 5\n", "portico.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("runtime.limits"), "{err}");
+        assert!(err.contains("unknown field `memory`"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let err = Config::parse("server:\n  listen: not-an-address\n", "portico.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.listen"), "{err}");
+    }
+
+    #[test]
+    fn memory_limits_above_the_engine_maximum_are_refused() {
+        let err = Config::parse(
+            "runtime:\n  max_memory_mb: 64\nplugins:\n  settings:\n    x:\n      limits:\n        memory_bytes: 134217728\n",
+            "portico.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("plugins.settings.x.limits.memory_bytes"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+//! First-party plugins built into the binary, installed at startup when absent.
+
+use super::manager::{GrantChoice, InstallOptions, PluginManager};
+use crate::config::PluginSettings;
+use std::collections::BTreeMap;
+
+/// Installs each bundled plugin that is not installed yet (an admin's removal of a bundled
+/// plugin is not undone on the next start only if `install_bundled` is off). Grants come
+/// from `plugins.settings.<id>.grants`, defaulting to everything the plugin requests.
+pub fn install_missing(manager: &PluginManager, settings: &BTreeMap<String, PluginSettings>) -> Vec<String> {
+    let mut installed = Vec::new();
+    for plugin in portico_bundled_plugins::BUNDLED {
+        match manager.get(plugin.id) {
+            Ok(Some(_)) => continue,
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(plugin = plugin.id, error = %format!("{err:#}"), "cannot read the plugin registry");
+                continue;
+            }
+        }
+        let grants = match settings.get(plugin.id).and_then(|s| s.grants.clone()) {
+            Some(specs) => GrantChoice::Specs(specs),
+            None => GrantChoice::AllRequested,
+        };
+        let options = InstallOptions {
+            expected_sha256: None,
+            grants,
+        };
+        match manager.install(plugin.bytes, &options) {
+            Ok(report) => installed.push(format!("{} {}", report.id, report.version)),
+            Err(err) => tracing::error!(plugin = plugin.id, error = %format!("{err:#}"), "cannot install a bundled plugin"),
+        }
+    }
+    installed
+}

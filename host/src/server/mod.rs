@@ -1,0 +1,31 @@
+//! The HTTP server: one router composed from one function per area.
+
+mod admin_plugins;
+mod health;
+mod plugin_calls;
+
+use crate::plugins::PluginManager;
+use crate::runtime::Runtime;
+use axum::Router;
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+/// Shared state of every handler.
+pub struct AppState {
+    pub manager: Arc<PluginManager>,
+    pub runtime: Arc<Runtime>,
+    pub metrics: Registry,
+    /// Set once startup work (loading plugins) is done; `/readyz` reports it.
+    pub ready: AtomicBool,
+    /// Required as a bearer token by the admin API when set.
+    pub admin_token: Option<String>,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .merge(health::routes())
+        .merge(admin_plugins::routes(state.clone()))
+        .merge(plugin_calls::routes())
+        .with_state(state)
+}
