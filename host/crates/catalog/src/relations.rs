@@ -106,43 +106,242 @@ pub struct RelationRules {
     rules: Vec<RelationRule>,
 }
 
-const BUILTIN: &[(&str, Option<&str>, &str, Option<&str>, &str, &str)] = &[
+/// (kind, spec.type, field, default kind, forward, reverse).
+type BuiltinRule = (
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    &'static str,
+);
+
+const BUILTIN: &[BuiltinRule] = &[
     // BuiltinKindsEntityProcessor: Component.
-    ("Component", None, "owner", Some("Group"), RELATION_OWNED_BY, RELATION_OWNER_OF),
-    ("Component", None, "subcomponentOf", Some("Component"), RELATION_PART_OF, RELATION_HAS_PART),
-    ("Component", None, "providesApis", Some("API"), RELATION_PROVIDES_API, RELATION_API_PROVIDED_BY),
-    ("Component", None, "consumesApis", Some("API"), RELATION_CONSUMES_API, RELATION_API_CONSUMED_BY),
-    ("Component", None, "dependsOn", None, RELATION_DEPENDS_ON, RELATION_DEPENDENCY_OF),
-    ("Component", None, "dependencyOf", None, RELATION_DEPENDENCY_OF, RELATION_DEPENDS_ON),
-    ("Component", None, "system", Some("System"), RELATION_PART_OF, RELATION_HAS_PART),
+    (
+        "Component",
+        None,
+        "owner",
+        Some("Group"),
+        RELATION_OWNED_BY,
+        RELATION_OWNER_OF,
+    ),
+    (
+        "Component",
+        None,
+        "subcomponentOf",
+        Some("Component"),
+        RELATION_PART_OF,
+        RELATION_HAS_PART,
+    ),
+    (
+        "Component",
+        None,
+        "providesApis",
+        Some("API"),
+        RELATION_PROVIDES_API,
+        RELATION_API_PROVIDED_BY,
+    ),
+    (
+        "Component",
+        None,
+        "consumesApis",
+        Some("API"),
+        RELATION_CONSUMES_API,
+        RELATION_API_CONSUMED_BY,
+    ),
+    (
+        "Component",
+        None,
+        "dependsOn",
+        None,
+        RELATION_DEPENDS_ON,
+        RELATION_DEPENDENCY_OF,
+    ),
+    (
+        "Component",
+        None,
+        "dependencyOf",
+        None,
+        RELATION_DEPENDENCY_OF,
+        RELATION_DEPENDS_ON,
+    ),
+    (
+        "Component",
+        None,
+        "system",
+        Some("System"),
+        RELATION_PART_OF,
+        RELATION_HAS_PART,
+    ),
     // API.
-    ("API", None, "owner", Some("Group"), RELATION_OWNED_BY, RELATION_OWNER_OF),
-    ("API", None, "system", Some("System"), RELATION_PART_OF, RELATION_HAS_PART),
+    (
+        "API",
+        None,
+        "owner",
+        Some("Group"),
+        RELATION_OWNED_BY,
+        RELATION_OWNER_OF,
+    ),
+    (
+        "API",
+        None,
+        "system",
+        Some("System"),
+        RELATION_PART_OF,
+        RELATION_HAS_PART,
+    ),
     // Resource.
-    ("Resource", None, "owner", Some("Group"), RELATION_OWNED_BY, RELATION_OWNER_OF),
-    ("Resource", None, "dependsOn", None, RELATION_DEPENDS_ON, RELATION_DEPENDENCY_OF),
-    ("Resource", None, "dependencyOf", None, RELATION_DEPENDENCY_OF, RELATION_DEPENDS_ON),
-    ("Resource", None, "system", Some("System"), RELATION_PART_OF, RELATION_HAS_PART),
+    (
+        "Resource",
+        None,
+        "owner",
+        Some("Group"),
+        RELATION_OWNED_BY,
+        RELATION_OWNER_OF,
+    ),
+    (
+        "Resource",
+        None,
+        "dependsOn",
+        None,
+        RELATION_DEPENDS_ON,
+        RELATION_DEPENDENCY_OF,
+    ),
+    (
+        "Resource",
+        None,
+        "dependencyOf",
+        None,
+        RELATION_DEPENDENCY_OF,
+        RELATION_DEPENDS_ON,
+    ),
+    (
+        "Resource",
+        None,
+        "system",
+        Some("System"),
+        RELATION_PART_OF,
+        RELATION_HAS_PART,
+    ),
     // User.
-    ("User", None, "memberOf", Some("Group"), RELATION_MEMBER_OF, RELATION_HAS_MEMBER),
+    (
+        "User",
+        None,
+        "memberOf",
+        Some("Group"),
+        RELATION_MEMBER_OF,
+        RELATION_HAS_MEMBER,
+    ),
     // Group.
-    ("Group", None, "parent", Some("Group"), RELATION_CHILD_OF, RELATION_PARENT_OF),
-    ("Group", None, "children", Some("Group"), RELATION_PARENT_OF, RELATION_CHILD_OF),
-    ("Group", None, "members", Some("User"), RELATION_HAS_MEMBER, RELATION_MEMBER_OF),
+    (
+        "Group",
+        None,
+        "parent",
+        Some("Group"),
+        RELATION_CHILD_OF,
+        RELATION_PARENT_OF,
+    ),
+    (
+        "Group",
+        None,
+        "children",
+        Some("Group"),
+        RELATION_PARENT_OF,
+        RELATION_CHILD_OF,
+    ),
+    (
+        "Group",
+        None,
+        "members",
+        Some("User"),
+        RELATION_HAS_MEMBER,
+        RELATION_MEMBER_OF,
+    ),
     // System.
-    ("System", None, "owner", Some("Group"), RELATION_OWNED_BY, RELATION_OWNER_OF),
-    ("System", None, "domain", Some("Domain"), RELATION_PART_OF, RELATION_HAS_PART),
+    (
+        "System",
+        None,
+        "owner",
+        Some("Group"),
+        RELATION_OWNED_BY,
+        RELATION_OWNER_OF,
+    ),
+    (
+        "System",
+        None,
+        "domain",
+        Some("Domain"),
+        RELATION_PART_OF,
+        RELATION_HAS_PART,
+    ),
     // Domain.
-    ("Domain", None, "owner", Some("Group"), RELATION_OWNED_BY, RELATION_OWNER_OF),
-    ("Domain", None, "subdomainOf", Some("Domain"), RELATION_PART_OF, RELATION_HAS_PART),
+    (
+        "Domain",
+        None,
+        "owner",
+        Some("Group"),
+        RELATION_OWNED_BY,
+        RELATION_OWNER_OF,
+    ),
+    (
+        "Domain",
+        None,
+        "subdomainOf",
+        Some("Domain"),
+        RELATION_PART_OF,
+        RELATION_HAS_PART,
+    ),
     // AiResource (catalog-model's `aiResourceEntityModel` relation fields).
-    ("AiResource", None, "owner", Some("Group"), RELATION_OWNED_BY, RELATION_OWNER_OF),
-    ("AiResource", None, "system", Some("System"), RELATION_PART_OF, RELATION_HAS_PART),
-    ("AiResource", Some("skill"), "dependsOn", Some("AiResource"), RELATION_DEPENDS_ON, RELATION_DEPENDENCY_OF),
-    ("AiResource", Some("plugin"), "skills", Some("AiResource"), RELATION_HAS_SKILL, RELATION_SKILL_OF),
-    ("AiResource", Some("marketplace"), "plugins", Some("AiResource"), RELATION_HAS_PLUGIN, RELATION_PLUGIN_OF),
+    (
+        "AiResource",
+        None,
+        "owner",
+        Some("Group"),
+        RELATION_OWNED_BY,
+        RELATION_OWNER_OF,
+    ),
+    (
+        "AiResource",
+        None,
+        "system",
+        Some("System"),
+        RELATION_PART_OF,
+        RELATION_HAS_PART,
+    ),
+    (
+        "AiResource",
+        Some("skill"),
+        "dependsOn",
+        Some("AiResource"),
+        RELATION_DEPENDS_ON,
+        RELATION_DEPENDENCY_OF,
+    ),
+    (
+        "AiResource",
+        Some("plugin"),
+        "skills",
+        Some("AiResource"),
+        RELATION_HAS_SKILL,
+        RELATION_SKILL_OF,
+    ),
+    (
+        "AiResource",
+        Some("marketplace"),
+        "plugins",
+        Some("AiResource"),
+        RELATION_HAS_PLUGIN,
+        RELATION_PLUGIN_OF,
+    ),
     // Template (the scaffolder backend's `ScaffolderEntitiesProcessor`).
-    ("Template", None, "owner", Some("Group"), RELATION_OWNED_BY, RELATION_OWNER_OF),
+    (
+        "Template",
+        None,
+        "owner",
+        Some("Group"),
+        RELATION_OWNED_BY,
+        RELATION_OWNER_OF,
+    ),
 ];
 
 impl RelationRules {
@@ -151,14 +350,16 @@ impl RelationRules {
     pub fn builtin() -> Self {
         let rules = BUILTIN
             .iter()
-            .map(|&(kind, spec_type, field, default_kind, forward, reverse)| RelationRule {
-                kind: kind.to_owned(),
-                spec_type: spec_type.map(str::to_owned),
-                field: field.to_owned(),
-                default_kind: default_kind.map(str::to_owned),
-                forward: forward.to_owned(),
-                reverse: reverse.to_owned(),
-            })
+            .map(
+                |&(kind, spec_type, field, default_kind, forward, reverse)| RelationRule {
+                    kind: kind.to_owned(),
+                    spec_type: spec_type.map(str::to_owned),
+                    field: field.to_owned(),
+                    default_kind: default_kind.map(str::to_owned),
+                    forward: forward.to_owned(),
+                    reverse: reverse.to_owned(),
+                },
+            )
             .collect();
         RelationRules { rules }
     }
@@ -184,12 +385,11 @@ impl RelationRules {
             }
             let context = RefContext::new(rule.default_kind.as_deref(), Some(entity.namespace()));
             for target in field_refs(entity.spec_field(&rule.field), &rule.field)? {
-                let target = EntityRef::parse(target, context).map_err(|source| {
-                    RelationError::BadRef {
+                let target =
+                    EntityRef::parse(target, context).map_err(|source| RelationError::BadRef {
                         field: rule.field.clone(),
                         source,
-                    }
-                })?;
+                    })?;
                 out.push(Relation {
                     source: self_ref.clone(),
                     relation_type: rule.forward.clone(),

@@ -64,7 +64,10 @@ fn every_corpus_document_parses_and_round_trips() {
             assert!(docs[0].as_ref().unwrap().value.is_object(), "{name}");
             continue;
         }
-        for (doc, entity) in parse_yaml(&data).into_iter().zip(parse_entities(&data, SourceFormat::Yaml)) {
+        for (doc, entity) in parse_yaml(&data)
+            .into_iter()
+            .zip(parse_entities(&data, SourceFormat::Yaml))
+        {
             let doc = doc.unwrap_or_else(|e| panic!("{name}: {e}"));
             let entity = entity.unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(entity.to_value(), doc.value, "{name}: lossless round trip");
@@ -81,7 +84,9 @@ fn every_corpus_document_parses_and_round_trips() {
 #[test]
 fn invalid_component_is_rejected_with_name_and_tag_errors() {
     let entity = corpus_entity("examples/components/invalid-component.yaml");
-    let errors = KindRegistry::builtin().validate(&entity.to_value()).unwrap_err();
+    let errors = KindRegistry::builtin()
+        .validate(&entity.to_value())
+        .unwrap_err();
     assert_eq!(errors.len(), 2, "{errors:#?}");
     assert_eq!(errors[0].field, "metadata.name");
     assert_eq!(errors[0].rule, Rule::Format(Format::EntityName));
@@ -139,11 +144,22 @@ fn walking_all_yaml_with_file_and_url_readers_yields_every_entity() {
         "resource:default/artists-db",
         "system:default/podcast",
     ] {
-        assert!(result.entity(&r(reference)).is_some(), "missing {reference}");
+        assert!(
+            result.entity(&r(reference)).is_some(),
+            "missing {reference}"
+        );
     }
     // Not referenced by any Location.
-    assert!(result.entity(&r("component:default/invalid component")).is_none());
-    assert!(result.entity(&r("airesource:default/company-ai-tools")).is_none());
+    assert!(
+        result
+            .entity(&r("component:default/invalid component"))
+            .is_none()
+    );
+    assert!(
+        result
+            .entity(&r("airesource:default/company-ai-tools"))
+            .is_none()
+    );
 
     // Every emitted entity validates once placeholders are substituted.
     let registry = KindRegistry::builtin();
@@ -170,7 +186,14 @@ fn local_text_placeholders_are_substituted_and_remote_ones_need_the_url_reader()
         })
         .collect();
     failed.sort();
-    assert_eq!(failed, ["api:default/spotify", "api:default/wayback-archive", "api:default/wayback-search"]);
+    assert_eq!(
+        failed,
+        [
+            "api:default/spotify",
+            "api:default/wayback-archive",
+            "api:default/wayback-search"
+        ]
+    );
     assert_eq!(result.entities.len(), 40 - 3);
 
     let oas = std::fs::read_to_string(corpus_file("examples/apis/petstore.oas.yaml")).unwrap();
@@ -178,10 +201,16 @@ fn local_text_placeholders_are_substituted_and_remote_ones_need_the_url_reader()
     assert_eq!(petstore.entity.spec_str("definition"), Some(oas.as_str()));
     assert_eq!(
         petstore.placeholder_reads,
-        [LocationSpec::file(corpus_file("examples/apis/petstore.oas.yaml"))]
+        [LocationSpec::file(corpus_file(
+            "examples/apis/petstore.oas.yaml"
+        ))]
     );
-    let webhook_oas = std::fs::read_to_string(corpus_file("examples/apis/petstore-webhook.oas.yaml")).unwrap();
-    let webhook = &result.entity(&r("api:default/petstore-webhook")).unwrap().entity;
+    let webhook_oas =
+        std::fs::read_to_string(corpus_file("examples/apis/petstore-webhook.oas.yaml")).unwrap();
+    let webhook = &result
+        .entity(&r("api:default/petstore-webhook"))
+        .unwrap()
+        .entity;
     assert_eq!(webhook.spec_str("definition"), Some(webhook_oas.as_str()));
 }
 
@@ -206,11 +235,18 @@ fn walking_acme_corp_yields_every_group_and_user() {
         "user:default/lucy.sheehan",
         "location:default/example-groups",
     ] {
-        assert!(result.entity(&r(reference)).is_some(), "missing {reference}");
+        assert!(
+            result.entity(&r(reference)).is_some(),
+            "missing {reference}"
+        );
     }
     let registry = KindRegistry::builtin();
     for e in &result.entities {
-        assert!(registry.validate(&e.entity.to_value()).is_ok(), "{}", e.entity.entity_ref());
+        assert!(
+            registry.validate(&e.entity.to_value()).is_ok(),
+            "{}",
+            e.entity.entity_ref()
+        );
     }
 }
 
@@ -221,20 +257,37 @@ fn walked_entities_carry_backstage_location_annotations() {
     let team_d = &result.entity(&r("group:default/team-d")).unwrap().entity;
     assert_eq!(
         team_d.metadata.annotation(ANNOTATION_LOCATION),
-        Some(format!("file:{}", corpus_file("examples/acme/team-d-group.yaml").display()).as_str())
+        Some(
+            format!(
+                "file:{}",
+                corpus_file("examples/acme/team-d-group.yaml").display()
+            )
+            .as_str()
+        )
     );
-    assert_eq!(team_d.metadata.annotation(ANNOTATION_ORIGIN_LOCATION), Some(root.as_str()));
+    assert_eq!(
+        team_d.metadata.annotation(ANNOTATION_ORIGIN_LOCATION),
+        Some(root.as_str())
+    );
     // File locations get no view/edit/source annotations.
     assert_eq!(team_d.metadata.annotations.as_ref().unwrap().len(), 2);
-    let acme = &result.entity(&r("location:default/acme-corp")).unwrap().entity;
-    assert_eq!(acme.metadata.annotation(ANNOTATION_LOCATION), Some(root.as_str()));
+    let acme = &result
+        .entity(&r("location:default/acme-corp"))
+        .unwrap()
+        .entity;
+    assert_eq!(
+        acme.metadata.annotation(ANNOTATION_LOCATION),
+        Some(root.as_str())
+    );
 }
 
 #[test]
 fn templates_and_the_unreferenced_marketplace_validate() {
     let registry = KindRegistry::builtin();
     let mut files = yaml_files(&corpus().join("templates"));
-    files.push(corpus_file("examples/ai-resources/company-ai-marketplace.yaml"));
+    files.push(corpus_file(
+        "examples/ai-resources/company-ai-marketplace.yaml",
+    ));
     for path in files {
         let data = std::fs::read(&path).unwrap();
         for entity in parse_entities(&data, SourceFormat::Yaml) {
@@ -252,10 +305,15 @@ fn templates_and_the_unreferenced_marketplace_validate() {
 fn raw_text_placeholder_fails_the_api_schema_until_substituted() {
     // The NOTICE: Backstage substitutes placeholders before schema validation.
     let entity = corpus_entity("examples/apis/petstore-api.yaml");
-    let errors = KindRegistry::builtin().validate(&entity.to_value()).unwrap_err();
+    let errors = KindRegistry::builtin()
+        .validate(&entity.to_value())
+        .unwrap_err();
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0].field, "spec.definition");
-    assert_eq!(errors[0].message, "/spec/definition must be string - type: string");
+    assert_eq!(
+        errors[0].message,
+        "/spec/definition must be string - type: string"
+    );
     let mut fixed = entity.to_value();
     fixed["spec"]["definition"] = Value::String("openapi: 3.0.0".into());
     assert!(KindRegistry::builtin().validate(&fixed).is_ok());

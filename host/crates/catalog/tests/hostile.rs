@@ -42,11 +42,23 @@ fn deep_nesting_is_refused() {
     let err = first_error(deep_yaml.as_bytes());
     assert_eq!(err.kind, ParseErrorKind::TooDeep, "{err}");
     let deep_json = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
-    assert_eq!(parse_json(deep_json.as_bytes()).unwrap_err().kind, ParseErrorKind::TooDeep);
-    let deep_block: String = (0..1_000).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
-    assert_eq!(first_error(deep_block.as_bytes()).kind, ParseErrorKind::TooDeep);
+    assert_eq!(
+        parse_json(deep_json.as_bytes()).unwrap_err().kind,
+        ParseErrorKind::TooDeep
+    );
+    let deep_block: String = (0..1_000)
+        .map(|i| format!("{}k:\n", " ".repeat(i)))
+        .collect();
+    assert_eq!(
+        first_error(deep_block.as_bytes()).kind,
+        ParseErrorKind::TooDeep
+    );
     // Exactly at the limit is fine.
-    let ok = format!("{}{}", "[".repeat(MAX_NESTING_DEPTH), "]".repeat(MAX_NESTING_DEPTH));
+    let ok = format!(
+        "{}{}",
+        "[".repeat(MAX_NESTING_DEPTH),
+        "]".repeat(MAX_NESTING_DEPTH)
+    );
     assert!(parse_yaml(ok.as_bytes())[0].is_ok());
 }
 
@@ -55,7 +67,10 @@ fn billion_laughs_is_refused() {
     let mut doc = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
     for i in 1..10 {
         let prev = format!("*a{}", i - 1);
-        doc.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+        doc.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            [prev.as_str(); 10].join(", ")
+        ));
     }
     let err = first_error(doc.as_bytes());
     assert_eq!(err.kind, ParseErrorKind::TooBig, "{err}");
@@ -112,12 +127,21 @@ fn non_objects_and_bad_envelopes_are_per_document_errors() {
     // The empty document is skipped, as Backstage does.
     assert_eq!(results.len(), 4);
     let e0 = results[0].as_ref().unwrap_err();
-    assert_eq!((e0.kind, e0.document), (ParseErrorKind::NotAnEntity, Some(0)));
+    assert_eq!(
+        (e0.kind, e0.document),
+        (ParseErrorKind::NotAnEntity, Some(0))
+    );
     assert_eq!(e0.message, "Expected object at root, got string");
-    assert_eq!(results[1].as_ref().unwrap_err().message, "Expected object at root, got array");
+    assert_eq!(
+        results[1].as_ref().unwrap_err().message,
+        "Expected object at root, got array"
+    );
     assert_eq!(results[2].as_ref().unwrap().metadata.name, "ok");
     let e3 = results[3].as_ref().unwrap_err();
-    assert_eq!((e3.kind, e3.document), (ParseErrorKind::NotAnEntity, Some(4)));
+    assert_eq!(
+        (e3.kind, e3.document),
+        (ParseErrorKind::NotAnEntity, Some(4))
+    );
 }
 
 #[test]
@@ -126,14 +150,26 @@ fn many_documents_are_capped() {
     let results = parse_yaml(input.as_bytes());
     let last = results.last().unwrap().as_ref().unwrap_err();
     assert_eq!(last.kind, ParseErrorKind::TooManyDocuments);
-    assert_eq!(results.len(), portico_catalog::entity::parse::MAX_DOCUMENTS + 1);
+    assert_eq!(
+        results.len(),
+        portico_catalog::entity::parse::MAX_DOCUMENTS + 1
+    );
 }
 
 #[test]
 fn hostile_strings_survive_validation_without_panicking() {
     use portico_catalog::KindRegistry;
     let registry = KindRegistry::builtin();
-    for name in ["", " ", "a\u{0}b", "é", &"x".repeat(10_000), "../../etc/passwd", "a/b:c", "💥"] {
+    for name in [
+        "",
+        " ",
+        "a\u{0}b",
+        "é",
+        &"x".repeat(10_000),
+        "../../etc/passwd",
+        "a/b:c",
+        "💥",
+    ] {
         let entity = serde_json::json!({
             "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
             "metadata": {"name": name, "tags": [name], "labels": {name: name}, "annotations": {name: name}},

@@ -12,11 +12,21 @@ fn ctx<'a>(kind: Option<&'a str>, ns: Option<&'a str>) -> RefContext<'a> {
 #[test]
 fn full_and_short_forms_with_defaults() {
     let full = EntityRef::parse("component:prod/checkout", ctx(None, None)).unwrap();
-    assert_eq!((full.kind.as_str(), full.namespace.as_str(), full.name.as_str()), ("component", "prod", "checkout"));
+    assert_eq!(
+        (
+            full.kind.as_str(),
+            full.namespace.as_str(),
+            full.name.as_str()
+        ),
+        ("component", "prod", "checkout")
+    );
 
     // `namespace/name` takes the field's default kind.
     let r = EntityRef::parse("prod/checkout", ctx(Some("Group"), Some("other"))).unwrap();
-    assert_eq!((r.kind.as_str(), r.namespace.as_str(), r.name.as_str()), ("Group", "prod", "checkout"));
+    assert_eq!(
+        (r.kind.as_str(), r.namespace.as_str(), r.name.as_str()),
+        ("Group", "prod", "checkout")
+    );
 
     // `name` takes the default kind and the referring entity's namespace.
     let r = EntityRef::parse("team-a", ctx(Some("Group"), Some("development"))).unwrap();
@@ -30,7 +40,9 @@ fn full_and_short_forms_with_defaults() {
 #[test]
 fn missing_kind_and_malformed_refs_use_backstage_messages() {
     assert_eq!(
-        EntityRef::parse("admin", ctx(None, None)).unwrap_err().to_string(),
+        EntityRef::parse("admin", ctx(None, None))
+            .unwrap_err()
+            .to_string(),
         "Entity reference \"admin\" had missing or empty kind (e.g. did not start with \"component:\" or similar)"
     );
     assert_eq!(
@@ -39,23 +51,37 @@ fn missing_kind_and_malformed_refs_use_backstage_messages() {
     );
     for bad in [":default/admin", "user:/admin", "user:default/", "user:"] {
         assert_eq!(
-            EntityRef::parse(bad, ctx(Some("Group"), None)).unwrap_err().to_string(),
+            EntityRef::parse(bad, ctx(Some("Group"), None))
+                .unwrap_err()
+                .to_string(),
             format!("Entity reference \"{bad}\" was not on the form [<kind>:][<namespace>/]<name>")
         );
     }
-    assert_eq!(EntityRef::parse("", ctx(Some("Group"), None)).unwrap_err(), RefError::Empty);
+    assert_eq!(
+        EntityRef::parse("", ctx(Some("Group"), None)).unwrap_err(),
+        RefError::Empty
+    );
 }
 
 #[test]
 fn splits_on_first_colon_and_slash_like_current_backstage() {
     // A `/` before the first `:` means there is no kind.
     let p = parse_ref_parts("default/a:b").unwrap();
-    assert_eq!((p.kind, p.namespace.as_deref(), p.name.as_str()), (None, Some("default"), "a:b"));
+    assert_eq!(
+        (p.kind, p.namespace.as_deref(), p.name.as_str()),
+        (None, Some("default"), "a:b")
+    );
     // Extra separators end up in the name.
     let p = parse_ref_parts("a:b/c/d").unwrap();
-    assert_eq!((p.kind.as_deref(), p.namespace.as_deref(), p.name.as_str()), (Some("a"), Some("b"), "c/d"));
+    assert_eq!(
+        (p.kind.as_deref(), p.namespace.as_deref(), p.name.as_str()),
+        (Some("a"), Some("b"), "c/d")
+    );
     let p = parse_ref_parts("k:x:y").unwrap();
-    assert_eq!((p.kind.as_deref(), p.namespace, p.name.as_str()), (Some("k"), None, "x:y"));
+    assert_eq!(
+        (p.kind.as_deref(), p.namespace, p.name.as_str()),
+        (Some("k"), None, "x:y")
+    );
 }
 
 #[test]
@@ -78,9 +104,16 @@ fn humanize_leaves_out_defaults() {
     assert_eq!(r.humanize(ctx(Some("group"), None)), "team-a");
     assert_eq!(r.humanize(ctx(None, None)), "group:team-a");
     let r = EntityRef::new("User", "development", "guest");
-    assert_eq!(r.humanize(ctx(Some("Group"), None)), "user:development/guest");
+    assert_eq!(
+        r.humanize(ctx(Some("Group"), None)),
+        "user:development/guest"
+    );
     // Round trip through the same context.
-    let back = EntityRef::parse(&r.humanize(ctx(Some("Group"), None)), ctx(Some("Group"), None)).unwrap();
+    let back = EntityRef::parse(
+        &r.humanize(ctx(Some("Group"), None)),
+        ctx(Some("Group"), None),
+    )
+    .unwrap();
     assert_eq!(back, r);
 }
 
@@ -88,7 +121,10 @@ fn humanize_leaves_out_defaults() {
 fn compound_refs_serialize_as_objects() {
     let r = EntityRef::new("group", "default", "team-a");
     let json = serde_json::to_value(&r).unwrap();
-    assert_eq!(json, serde_json::json!({"kind": "group", "namespace": "default", "name": "team-a"}));
+    assert_eq!(
+        json,
+        serde_json::json!({"kind": "group", "namespace": "default", "name": "team-a"})
+    );
     let back: EntityRef = serde_json::from_value(json).unwrap();
     assert_eq!(back, r);
 }

@@ -6,19 +6,31 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{corpus_entities, corpus_entity, corpus_file};
-use portico_catalog::location::{FileReader, LocationReader, LocationSpec, ReadError, Readers, walk_location};
-use portico_catalog::relations::{Relation, RelationError, RelationRule, RelationRules, builtin_relations, entity_relations};
+use portico_catalog::location::{
+    FileReader, LocationReader, LocationSpec, ReadError, Readers, walk_location,
+};
+use portico_catalog::relations::{
+    Relation, RelationError, RelationRule, RelationRules, builtin_relations, entity_relations,
+};
 use portico_catalog::{Entity, EntityRef};
 
 fn triples(relations: &[Relation]) -> BTreeSet<(String, String, String)> {
     relations
         .iter()
-        .map(|r| (r.source.stringify(), r.relation_type.clone(), r.target.stringify()))
+        .map(|r| {
+            (
+                r.source.stringify(),
+                r.relation_type.clone(),
+                r.target.stringify(),
+            )
+        })
         .collect()
 }
 
 fn expect(list: &[(&str, &str, &str)]) -> BTreeSet<(String, String, String)> {
-    list.iter().map(|(s, t, d)| (s.to_string(), t.to_string(), d.to_string())).collect()
+    list.iter()
+        .map(|(s, t, d)| (s.to_string(), t.to_string(), d.to_string()))
+        .collect()
 }
 
 #[test]
@@ -29,12 +41,36 @@ fn component_owner_system_and_depends_on() {
     assert_eq!(
         triples(&relations),
         expect(&[
-            ("component:default/artist-lookup", "ownedBy", "group:default/team-a"),
-            ("group:default/team-a", "ownerOf", "component:default/artist-lookup"),
-            ("component:default/artist-lookup", "dependsOn", "resource:default/artists-db"),
-            ("resource:default/artists-db", "dependencyOf", "component:default/artist-lookup"),
-            ("component:default/artist-lookup", "partOf", "system:default/artist-engagement-portal"),
-            ("system:default/artist-engagement-portal", "hasPart", "component:default/artist-lookup"),
+            (
+                "component:default/artist-lookup",
+                "ownedBy",
+                "group:default/team-a"
+            ),
+            (
+                "group:default/team-a",
+                "ownerOf",
+                "component:default/artist-lookup"
+            ),
+            (
+                "component:default/artist-lookup",
+                "dependsOn",
+                "resource:default/artists-db"
+            ),
+            (
+                "resource:default/artists-db",
+                "dependencyOf",
+                "component:default/artist-lookup"
+            ),
+            (
+                "component:default/artist-lookup",
+                "partOf",
+                "system:default/artist-engagement-portal"
+            ),
+            (
+                "system:default/artist-engagement-portal",
+                "hasPart",
+                "component:default/artist-lookup"
+            ),
         ])
     );
     // `spec.apiConsumedBy` in that file is not a relation field: nothing comes of it.
@@ -48,14 +84,46 @@ fn component_provides_apis_default_to_api_kind() {
     assert_eq!(
         triples(&relations),
         expect(&[
-            ("component:default/petstore", "ownedBy", "group:default/team-c"),
-            ("group:default/team-c", "ownerOf", "component:default/petstore"),
-            ("component:default/petstore", "providesApi", "api:default/petstore"),
-            ("api:default/petstore", "apiProvidedBy", "component:default/petstore"),
-            ("component:default/petstore", "providesApi", "api:default/streetlights"),
-            ("api:default/streetlights", "apiProvidedBy", "component:default/petstore"),
-            ("component:default/petstore", "providesApi", "api:default/hello-world"),
-            ("api:default/hello-world", "apiProvidedBy", "component:default/petstore"),
+            (
+                "component:default/petstore",
+                "ownedBy",
+                "group:default/team-c"
+            ),
+            (
+                "group:default/team-c",
+                "ownerOf",
+                "component:default/petstore"
+            ),
+            (
+                "component:default/petstore",
+                "providesApi",
+                "api:default/petstore"
+            ),
+            (
+                "api:default/petstore",
+                "apiProvidedBy",
+                "component:default/petstore"
+            ),
+            (
+                "component:default/petstore",
+                "providesApi",
+                "api:default/streetlights"
+            ),
+            (
+                "api:default/streetlights",
+                "apiProvidedBy",
+                "component:default/petstore"
+            ),
+            (
+                "component:default/petstore",
+                "providesApi",
+                "api:default/hello-world"
+            ),
+            (
+                "api:default/hello-world",
+                "apiProvidedBy",
+                "component:default/petstore"
+            ),
         ])
     );
     let sub = corpus_entity("examples/components/wayback-archive-ingestion-component.yaml");
@@ -69,12 +137,19 @@ fn component_provides_apis_default_to_api_kind() {
 #[test]
 fn users_and_groups_use_their_own_namespace_by_default() {
     let team_a = corpus_entities("examples/acme/team-a-group.yaml");
-    let dev_guest = team_a.iter().find(|e| e.namespace() == "development").unwrap();
+    let dev_guest = team_a
+        .iter()
+        .find(|e| e.namespace() == "development")
+        .unwrap();
     assert_eq!(
         triples(&builtin_relations(dev_guest).unwrap()),
         expect(&[
             ("user:development/guest", "memberOf", "group:default/team-a"),
-            ("group:default/team-a", "hasMember", "user:development/guest"),
+            (
+                "group:default/team-a",
+                "hasMember",
+                "user:development/guest"
+            ),
         ])
     );
     let group = &team_a[0];
@@ -82,16 +157,32 @@ fn users_and_groups_use_their_own_namespace_by_default() {
         triples(&builtin_relations(group).unwrap()),
         expect(&[
             ("group:default/team-a", "childOf", "group:default/backstage"),
-            ("group:default/backstage", "parentOf", "group:default/team-a"),
+            (
+                "group:default/backstage",
+                "parentOf",
+                "group:default/team-a"
+            ),
         ])
     );
     // A namespaced group's short refs stay in its namespace.
     let mut g = corpus_entity("examples/acme/backstage-group.yaml");
     g.metadata.namespace = Some("ops".into());
     let t = triples(&builtin_relations(&g).unwrap());
-    assert!(t.contains(&("group:ops/backstage".into(), "parentOf".into(), "group:ops/team-a".into())));
-    assert!(t.contains(&("group:ops/team-b".into(), "childOf".into(), "group:ops/backstage".into())));
-    assert!(t.contains(&("group:ops/backstage".into(), "childOf".into(), "group:ops/infrastructure".into())));
+    assert!(t.contains(&(
+        "group:ops/backstage".into(),
+        "parentOf".into(),
+        "group:ops/team-a".into()
+    )));
+    assert!(t.contains(&(
+        "group:ops/team-b".into(),
+        "childOf".into(),
+        "group:ops/backstage".into()
+    )));
+    assert!(t.contains(&(
+        "group:ops/backstage".into(),
+        "childOf".into(),
+        "group:ops/infrastructure".into()
+    )));
     assert_eq!(t.len(), 6);
 }
 
@@ -133,13 +224,26 @@ fn domains_systems_ai_resources_and_templates() {
         "airesource:default/code-review-plugin".into()
     )));
     let marketplace = corpus_entity("examples/ai-resources/company-ai-marketplace.yaml");
-    assert!(builtin_relations(&marketplace).unwrap().iter().any(|r| r.relation_type == "hasPlugin"));
+    assert!(
+        builtin_relations(&marketplace)
+            .unwrap()
+            .iter()
+            .any(|r| r.relation_type == "hasPlugin")
+    );
     let template = &corpus_entities("templates/notifications-demo/template.yaml")[0];
     assert_eq!(
         triples(&builtin_relations(template).unwrap()),
         expect(&[
-            ("template:default/notifications-demo", "ownedBy", "group:backstage/techdocs-core"),
-            ("group:backstage/techdocs-core", "ownerOf", "template:default/notifications-demo"),
+            (
+                "template:default/notifications-demo",
+                "ownedBy",
+                "group:backstage/techdocs-core"
+            ),
+            (
+                "group:backstage/techdocs-core",
+                "ownerOf",
+                "template:default/notifications-demo"
+            ),
         ])
     );
 }
@@ -147,15 +251,26 @@ fn domains_systems_ai_resources_and_templates() {
 #[test]
 fn depends_on_without_kind_fails_the_entity() {
     let mut entity = corpus_entity("examples/components/artist-lookup-component.yaml");
-    entity.spec.as_mut().unwrap().insert("dependsOn".into(), serde_json::json!(["artists-db"]));
+    entity
+        .spec
+        .as_mut()
+        .unwrap()
+        .insert("dependsOn".into(), serde_json::json!(["artists-db"]));
     let err = builtin_relations(&entity).unwrap_err();
     assert_eq!(
         err.to_string(),
         "spec.dependsOn: Entity reference \"artists-db\" had missing or empty kind (e.g. did not start with \"component:\" or similar)"
     );
-    entity.spec.as_mut().unwrap().insert("owner".into(), serde_json::json!(42));
+    entity
+        .spec
+        .as_mut()
+        .unwrap()
+        .insert("owner".into(), serde_json::json!(42));
     entity.spec.as_mut().unwrap().remove("dependsOn");
-    assert!(matches!(builtin_relations(&entity), Err(RelationError::NotARef { .. })));
+    assert!(matches!(
+        builtin_relations(&entity),
+        Err(RelationError::NotARef { .. })
+    ));
 }
 
 #[test]
@@ -187,10 +302,22 @@ fn custom_rules_for_an_organizations_kind() {
     assert_eq!(
         triples(&rules.relations_for(&entity).unwrap()),
         expect(&[
-            ("service:finance/billing", "dependsOn", "resource:finance/k8s-prod"),
-            ("resource:finance/k8s-prod", "dependencyOf", "service:finance/billing"),
+            (
+                "service:finance/billing",
+                "dependsOn",
+                "resource:finance/k8s-prod"
+            ),
+            (
+                "resource:finance/k8s-prod",
+                "dependencyOf",
+                "service:finance/billing"
+            ),
             ("service:finance/billing", "dependsOn", "resource:shared/db"),
-            ("resource:shared/db", "dependencyOf", "service:finance/billing"),
+            (
+                "resource:shared/db",
+                "dependencyOf",
+                "service:finance/billing"
+            ),
         ])
     );
 }
@@ -200,7 +327,10 @@ impl LocationReader for AnyUrl {
     fn read(&self, t: &str, target: &str) -> Result<Vec<u8>, ReadError> {
         match t {
             "url" => Ok(b"openapi: 3.0.0".to_vec()),
-            _ => Err(ReadError::Unsupported { location_type: t.into(), target: target.into() }),
+            _ => Err(ReadError::Unsupported {
+                location_type: t.into(),
+                target: target.into(),
+            }),
         }
     }
 }
@@ -208,7 +338,10 @@ impl LocationReader for AnyUrl {
 #[test]
 fn relations_arrays_gather_both_directions_across_the_catalog() {
     let readers = Readers::new().with(FileReader::new()).with(AnyUrl);
-    let result = walk_location(&LocationSpec::file(corpus_file("examples/all.yaml")), &readers);
+    let result = walk_location(
+        &LocationSpec::file(corpus_file("examples/all.yaml")),
+        &readers,
+    );
     let mut all = Vec::new();
     for e in &result.entities {
         all.extend(builtin_relations(&e.entity).unwrap());
@@ -221,8 +354,14 @@ fn relations_arrays_gather_both_directions_across_the_catalog() {
     assert_eq!(
         rels,
         [
-            ("apiConsumedBy".to_string(), "component:default/wayback-search".to_string()),
-            ("apiProvidedBy".into(), "component:default/wayback-archive".into()),
+            (
+                "apiConsumedBy".to_string(),
+                "component:default/wayback-search".to_string()
+            ),
+            (
+                "apiProvidedBy".into(),
+                "component:default/wayback-archive".into()
+            ),
             ("ownedBy".into(), "group:default/team-a".into()),
         ]
     );
@@ -234,13 +373,22 @@ fn relations_arrays_gather_both_directions_across_the_catalog() {
     assert_eq!(
         rels,
         [
-            ("hasPart".to_string(), "component:default/wayback-archive-ingestion".to_string()),
-            ("hasPart".into(), "component:default/wayback-archive-storage".into()),
+            (
+                "hasPart".to_string(),
+                "component:default/wayback-archive-ingestion".to_string()
+            ),
+            (
+                "hasPart".into(),
+                "component:default/wayback-archive-storage".into()
+            ),
             ("ownedBy".into(), "group:default/team-a".into()),
             ("providesApi".into(), "api:default/wayback-archive".into()),
         ]
     );
     // The stored form carries the lowercased compound target too.
     let first = &entity_relations(&component, &all)[0];
-    assert_eq!(first.target.as_ref().unwrap().name, "wayback-archive-ingestion");
+    assert_eq!(
+        first.target.as_ref().unwrap().name,
+        "wayback-archive-ingestion"
+    );
 }

@@ -129,7 +129,12 @@ pub fn parse_yaml(input: &[u8]) -> Vec<Result<Document, ParseError>> {
             out.push(Err(e));
             break;
         }
-        match (ValueSeed { budget: &budget, depth: 0 }).deserialize(doc) {
+        match (ValueSeed {
+            budget: &budget,
+            depth: 0,
+        })
+        .deserialize(doc)
+        {
             Ok(value) => out.push(Ok(Document { index, value })),
             Err(err) => {
                 let (line, column) = match err.location() {
@@ -383,7 +388,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
     fn visit_enum<A: de::EnumAccess<'de>>(self, _data: A) -> Result<Value, A::Error> {
         // serde_yaml reports YAML tags (`!foo bar`) as enums; JSON has no place for them.
-        Err(de::Error::custom("YAML tags are not supported in catalog documents"))
+        Err(de::Error::custom(
+            "YAML tags are not supported in catalog documents",
+        ))
     }
 }
 
@@ -426,9 +433,13 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         Ok(String::new())
     }
     fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<String, A::Error> {
-        Err(de::Error::custom("complex (sequence) map keys are not supported"))
+        Err(de::Error::custom(
+            "complex (sequence) map keys are not supported",
+        ))
     }
     fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<String, A::Error> {
-        Err(de::Error::custom("complex (mapping) map keys are not supported"))
+        Err(de::Error::custom(
+            "complex (mapping) map keys are not supported",
+        ))
     }
 }

@@ -10,8 +10,8 @@
 
 use serde_json::{Map, Value};
 
-use super::resolve::resolve_url;
 use super::LocationSpec;
+use super::resolve::resolve_url;
 
 /// The location an entity was read from.
 pub const ANNOTATION_LOCATION: &str = "backstage.io/managed-by-location";
@@ -29,7 +29,11 @@ pub const ANNOTATION_EDIT_URL: &str = "backstage.io/edit-url";
 /// Sets the location annotations on an entity document read from `location`, registered through
 /// `origin`. Does nothing if `metadata` is missing or not an object; an `annotations` value that
 /// is not an object is replaced (Backstage reports it; validation will have rejected it first).
-pub fn apply_location_annotations(entity: &mut Value, location: &LocationSpec, origin: &LocationSpec) {
+pub fn apply_location_annotations(
+    entity: &mut Value,
+    location: &LocationSpec,
+    origin: &LocationSpec,
+) {
     let Some(Value::Object(metadata)) = entity.get_mut("metadata") else {
         return;
     };
@@ -63,7 +67,10 @@ pub fn url_annotations(location: &LocationSpec) -> Vec<(&'static str, String)> {
         out.push((ANNOTATION_EDIT_URL, edit));
     }
     if let Ok(dir) = resolve_url(target, "./") {
-        out.push((ANNOTATION_SOURCE_LOCATION, format!("url:{}", scm.source_url(&dir))));
+        out.push((
+            ANNOTATION_SOURCE_LOCATION,
+            format!("url:{}", scm.source_url(&dir)),
+        ));
     }
     out
 }
@@ -95,7 +102,9 @@ impl Scm {
 
     fn source_url(self, dir: &str) -> String {
         match self {
-            Scm::GitHub => replace_segment(dir, &["blob", "edit"], "tree").unwrap_or_else(|| dir.to_owned()),
+            Scm::GitHub => {
+                replace_segment(dir, &["blob", "edit"], "tree").unwrap_or_else(|| dir.to_owned())
+            }
             Scm::GitLab => dir.to_owned(),
         }
     }
@@ -117,5 +126,10 @@ fn replace_segment(target: &str, from: &[&str], to: &str) -> Option<String> {
 fn has_commit_hash(target: &str) -> bool {
     target
         .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
-        .any(|word| word.len() >= 40 && word.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        .any(|word| {
+            word.len() >= 40
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        })
 }

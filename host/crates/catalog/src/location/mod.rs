@@ -57,7 +57,9 @@ pub struct LocationSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LocationRefError {
     /// No `:` or an empty part.
-    #[error("Unable to parse location ref '{0}', expected '<type>:<target>', e.g. 'url:https://host/path'")]
+    #[error(
+        "Unable to parse location ref '{0}', expected '<type>:<target>', e.g. 'url:https://host/path'"
+    )]
     Malformed(String),
     /// `http:`/`https:` used as a type.
     #[error("Invalid location ref '{0}', please prefix it with 'url:', e.g. 'url:{0}'")]
@@ -125,7 +127,10 @@ pub fn location_entity(location: &LocationSpec, parent: Option<&Entity>) -> Enti
     let own = location.to_ref();
     let (managed_by, origin) = match parent {
         Some(p) => (
-            p.metadata.annotation(ANNOTATION_LOCATION).unwrap_or(&own).to_owned(),
+            p.metadata
+                .annotation(ANNOTATION_LOCATION)
+                .unwrap_or(&own)
+                .to_owned(),
             p.metadata
                 .annotation(ANNOTATION_ORIGIN_LOCATION)
                 .unwrap_or(&own)
@@ -151,7 +156,11 @@ pub fn location_entity(location: &LocationSpec, parent: Option<&Entity>) -> Enti
         status: None,
         extra: Default::default(),
     };
-    entity.metadata.set_annotation(ANNOTATION_LOCATION, managed_by);
-    entity.metadata.set_annotation(ANNOTATION_ORIGIN_LOCATION, origin);
+    entity
+        .metadata
+        .set_annotation(ANNOTATION_LOCATION, managed_by);
+    entity
+        .metadata
+        .set_annotation(ANNOTATION_ORIGIN_LOCATION, origin);
     entity
 }

@@ -15,9 +15,9 @@
 
 use serde_json::Value;
 
+use super::LocationSpec;
 use super::reader::{LocationReader, ReadError};
 use super::resolve::{join_file, resolve_url};
-use super::LocationSpec;
 use crate::entity::parse::{self, ParseError};
 
 /// Most placeholders substituted in one entity.
@@ -103,13 +103,17 @@ impl State<'_> {
     fn substitute(&mut self, key: &str, value: &Value) -> Result<Value, PlaceholderError> {
         let fail = |message: String, read_error: Option<ReadError>| PlaceholderError {
             key: key.to_owned(),
-            value: value.as_str().map_or_else(|| value.to_string(), str::to_owned),
+            value: value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned),
             read_error,
             message,
         };
         if self.reads.len() >= MAX_PLACEHOLDERS {
             return Err(fail(
-                format!("Placeholder ${key}: more than {MAX_PLACEHOLDERS} placeholders in one entity"),
+                format!(
+                    "Placeholder ${key}: more than {MAX_PLACEHOLDERS} placeholders in one entity"
+                ),
                 None,
             ));
         }
@@ -143,7 +147,10 @@ impl State<'_> {
         match key {
             "text" => Ok(Value::String(String::from_utf8_lossy(&data).into_owned())),
             "json" => parse::parse_json(&data).map_err(|e| {
-                fail(format!("Placeholder ${key} failed to parse JSON data at {target}, {e}"), None)
+                fail(
+                    format!("Placeholder ${key} failed to parse JSON data at {target}, {e}"),
+                    None,
+                )
             }),
             _ => {
                 let docs = parse::parse_yaml(&data);
@@ -154,7 +161,11 @@ impl State<'_> {
                         None,
                     ));
                 }
-                let mut values: Vec<Value> = docs.into_iter().filter_map(Result::ok).map(|d| d.value).collect();
+                let mut values: Vec<Value> = docs
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .map(|d| d.value)
+                    .collect();
                 if values.len() != 1 {
                     return Err(fail(
                         format!(
@@ -180,6 +191,8 @@ pub fn placeholder_location(base: &LocationSpec, value: &str) -> Result<Location
         "url" => resolve_url(&base.target, value).map(|u| LocationSpec::url(&u)),
         "file" if value.starts_with('/') => Ok(LocationSpec::new("file", value)),
         "file" => Ok(LocationSpec::new("file", &join_file(&base.target, value))),
-        other => Err(format!("TypeError: cannot resolve relative targets in {other} locations")),
+        other => Err(format!(
+            "TypeError: cannot resolve relative targets in {other} locations"
+        )),
     }
 }

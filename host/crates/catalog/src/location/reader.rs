@@ -79,7 +79,11 @@ impl LocationReader for FileReader {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(ReadError::NotFound(format!("file {target} does not exist")));
             }
-            Err(e) => return Err(ReadError::Failed(format!("file {target} could not be read, {e}"))),
+            Err(e) => {
+                return Err(ReadError::Failed(format!(
+                    "file {target} could not be read, {e}"
+                )));
+            }
         };
         if let Some(root) = &self.root
             && !path.starts_with(root)
@@ -89,7 +93,8 @@ impl LocationReader for FileReader {
                 root.display()
             )));
         }
-        let failed = |e: std::io::Error| ReadError::Failed(format!("file {target} could not be read, {e}"));
+        let failed =
+            |e: std::io::Error| ReadError::Failed(format!("file {target} could not be read, {e}"));
         let file = std::fs::File::open(&path).map_err(failed)?;
         let mut data = Vec::new();
         file.take(MAX_READ_BYTES as u64 + 1)

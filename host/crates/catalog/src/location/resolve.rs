@@ -27,7 +27,9 @@ pub fn resolve_target(base: &LocationSpec, target_type: &str, target: &str) -> S
 /// `path.join(path.dirname(base), relative)`, normalised without touching the file system.
 pub fn join_file(base: &str, relative: &str) -> String {
     let dir = Path::new(base).parent().unwrap_or(Path::new(""));
-    normalize(&dir.join(relative)).to_string_lossy().into_owned()
+    normalize(&dir.join(relative))
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Lexical normalisation: drops `.`, folds `..` into the previous component.
@@ -37,8 +39,8 @@ pub fn normalize(path: &Path) -> PathBuf {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                let popped = matches!(out.components().next_back(), Some(Component::Normal(_)))
-                    && out.pop();
+                let popped =
+                    matches!(out.components().next_back(), Some(Component::Normal(_))) && out.pop();
                 if !popped && !out.has_root() {
                     out.push("..");
                 }

@@ -102,7 +102,9 @@ pub struct WalkResult {
 impl WalkResult {
     /// The emitted entity with this reference, if any.
     pub fn entity(&self, reference: &EntityRef) -> Option<&EmittedEntity> {
-        self.entities.iter().find(|e| &e.entity.entity_ref() == reference)
+        self.entities
+            .iter()
+            .find(|e| &e.entity.entity_ref() == reference)
     }
 }
 
@@ -130,7 +132,12 @@ struct Walker<'a> {
 }
 
 impl Walker<'_> {
-    fn error(&mut self, location: &LocationSpec, kind: WalkErrorKind, message: String) -> &mut WalkError {
+    fn error(
+        &mut self,
+        location: &LocationSpec,
+        kind: WalkErrorKind,
+        message: String,
+    ) -> &mut WalkError {
         self.result.errors.push(WalkError {
             location: location.clone(),
             entity: None,
@@ -144,13 +151,20 @@ impl Walker<'_> {
 
     fn visit(&mut self, location: &LocationSpec, ancestors: &mut Vec<LocationSpec>) {
         let key = (location.location_type.clone(), location.target.clone());
-        if ancestors.iter().any(|a| a.location_type == key.0 && a.target == key.1) {
+        if ancestors
+            .iter()
+            .any(|a| a.location_type == key.0 && a.target == key.1)
+        {
             let chain: Vec<String> = ancestors
                 .iter()
                 .chain(std::iter::once(location))
                 .map(LocationSpec::to_ref)
                 .collect();
-            self.error(location, WalkErrorKind::Cycle, format!("Location cycle: {}", chain.join(" -> ")));
+            self.error(
+                location,
+                WalkErrorKind::Cycle,
+                format!("Location cycle: {}", chain.join(" -> ")),
+            );
             return;
         }
         if self.visited.contains(&key) {
@@ -184,7 +198,10 @@ impl Walker<'_> {
                 }
                 Ok(doc) if doc.value.is_null() => {}
                 Ok(doc) if !doc.value.is_object() => {
-                    let message = format!("Expected object at root, got {}", json_type_name(&doc.value));
+                    let message = format!(
+                        "Expected object at root, got {}",
+                        json_type_name(&doc.value)
+                    );
                     self.error(location, WalkErrorKind::Parse, message).document = Some(doc.index);
                 }
                 Ok(doc) => self.emit(location, doc.index, doc.value, ancestors),
@@ -192,10 +209,17 @@ impl Walker<'_> {
         }
     }
 
-    fn emit(&mut self, location: &LocationSpec, index: usize, mut value: Value, ancestors: &mut Vec<LocationSpec>) {
+    fn emit(
+        &mut self,
+        location: &LocationSpec,
+        index: usize,
+        mut value: Value,
+        ancestors: &mut Vec<LocationSpec>,
+    ) {
         if let Err(errors) = self.registry.validate_envelope(&value) {
             let message = format!("Entity envelope failed validation, {}", errors[0].message);
-            self.error(location, WalkErrorKind::Envelope, message).document = Some(index);
+            self.error(location, WalkErrorKind::Envelope, message)
+                .document = Some(index);
             return;
         }
         apply_location_annotations(&mut value, location, &self.origin);
@@ -230,7 +254,11 @@ impl Walker<'_> {
             return;
         }
         if self.result.entities.len() >= MAX_ENTITIES {
-            self.error(location, WalkErrorKind::Limit, format!("more than {MAX_ENTITIES} entities in one walk"));
+            self.error(
+                location,
+                WalkErrorKind::Limit,
+                format!("more than {MAX_ENTITIES} entities in one walk"),
+            );
             return;
         }
         self.emitted.insert(key, location.clone());
@@ -282,7 +310,9 @@ fn location_targets(
         None => Presence::Required,
         Some(Value::String(p)) if p == "required" => Presence::Required,
         Some(Value::String(p)) if p == "optional" => Presence::Optional,
-        Some(_) => return Err("spec.presence of a Location must be \"required\" or \"optional\"".into()),
+        Some(_) => {
+            return Err("spec.presence of a Location must be \"required\" or \"optional\"".into());
+        }
     };
     let mut targets = Vec::new();
     match entity.spec_field("target") {
@@ -294,7 +324,10 @@ fn location_targets(
         None => {}
         Some(Value::Array(items)) => {
             for item in items {
-                targets.push(item.as_str().ok_or("spec.targets of a Location must be strings")?);
+                targets.push(
+                    item.as_str()
+                        .ok_or("spec.targets of a Location must be strings")?,
+                );
             }
         }
         Some(_) => return Err("spec.targets of a Location must be an array of strings".into()),
@@ -320,13 +353,22 @@ fn location_targets(
 fn read_failure(location: &LocationSpec, error: &ReadError) -> (WalkErrorKind, String) {
     let (t, target) = (&location.location_type, &location.target);
     match (t.as_str(), error) {
-        ("file", ReadError::NotFound(_)) => (WalkErrorKind::NotFound, format!("{t} {target} does not exist")),
-        (_, ReadError::NotFound(_)) => (WalkErrorKind::NotFound, format!("Unable to read {t}, {error}")),
+        ("file", ReadError::NotFound(_)) => (
+            WalkErrorKind::NotFound,
+            format!("{t} {target} does not exist"),
+        ),
+        (_, ReadError::NotFound(_)) => (
+            WalkErrorKind::NotFound,
+            format!("Unable to read {t}, {error}"),
+        ),
         (_, ReadError::Unsupported { .. }) => (
             WalkErrorKind::Read,
             format!("No processor was able to handle reading of {t}:{target}"),
         ),
-        ("file", _) => (WalkErrorKind::Read, format!("{t} {target} could not be read, {error}")),
+        ("file", _) => (
+            WalkErrorKind::Read,
+            format!("{t} {target} could not be read, {error}"),
+        ),
         _ => (WalkErrorKind::Read, format!("Unable to read {t}, {error}")),
     }
 }

@@ -121,9 +121,12 @@ fn prefix_and_or_suffix(value: &str, prefix: fn(&str) -> bool, suffix: fn(&str) 
 /// `isValidDnsLabel`: 1–63 characters of `[a-z0-9]` separated by single `-`.
 pub fn is_valid_dns_label(value: &str) -> bool {
     (1..=63).contains(&value.len())
-        && value
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && value.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// `isValidDnsSubdomain`: 1–253 characters of DNS labels separated by `.`.
@@ -177,25 +180,49 @@ pub fn is_valid_tag(value: &str) -> bool {
 /// Runs `FieldFormatEntityPolicy`'s checks on an entity (as JSON), in Backstage's order.
 pub fn check_field_formats(entity: &Value) -> Vec<ValidationError> {
     let mut errors = Vec::new();
-    let get = |path: &[&str]| -> Option<&Value> {
-        path.iter().try_fold(entity, |v, key| v.get(key))
-    };
-    require(&mut errors, "apiVersion", get(&["apiVersion"]), Format::ApiVersion);
+    let get =
+        |path: &[&str]| -> Option<&Value> { path.iter().try_fold(entity, |v, key| v.get(key)) };
+    require(
+        &mut errors,
+        "apiVersion",
+        get(&["apiVersion"]),
+        Format::ApiVersion,
+    );
     require(&mut errors, "kind", get(&["kind"]), Format::Kind);
-    require(&mut errors, "metadata.name", get(&["metadata", "name"]), Format::EntityName);
-    optional(&mut errors, "metadata.namespace", get(&["metadata", "namespace"]), Format::Namespace);
+    require(
+        &mut errors,
+        "metadata.name",
+        get(&["metadata", "name"]),
+        Format::EntityName,
+    );
+    optional(
+        &mut errors,
+        "metadata.namespace",
+        get(&["metadata", "namespace"]),
+        Format::Namespace,
+    );
 
     if let Some(Value::Object(labels)) = get(&["metadata", "labels"]) {
         for (k, v) in labels {
             let field = format!("labels.{k}");
-            require(&mut errors, &field, Some(&Value::String(k.clone())), Format::LabelKey);
+            require(
+                &mut errors,
+                &field,
+                Some(&Value::String(k.clone())),
+                Format::LabelKey,
+            );
             require(&mut errors, &field, Some(v), Format::LabelValue);
         }
     }
     if let Some(Value::Object(annotations)) = get(&["metadata", "annotations"]) {
         for (k, v) in annotations {
             let field = format!("annotations.{k}");
-            require(&mut errors, &field, Some(&Value::String(k.clone())), Format::AnnotationKey);
+            require(
+                &mut errors,
+                &field,
+                Some(&Value::String(k.clone())),
+                Format::AnnotationKey,
+            );
             require(&mut errors, &field, Some(v), Format::AnnotationValue);
         }
     }
@@ -206,9 +233,24 @@ pub fn check_field_formats(entity: &Value) -> Vec<ValidationError> {
     }
     if let Some(Value::Array(links)) = get(&["metadata", "links"]) {
         for (i, link) in links.iter().enumerate() {
-            require(&mut errors, &format!("links.{i}.url"), link.get("url"), Format::Url);
-            optional(&mut errors, &format!("links.{i}.title"), link.get("title"), Format::NonEmptyString);
-            optional(&mut errors, &format!("links.{i}.icon"), link.get("icon"), Format::ObjectName);
+            require(
+                &mut errors,
+                &format!("links.{i}.url"),
+                link.get("url"),
+                Format::Url,
+            );
+            optional(
+                &mut errors,
+                &format!("links.{i}.title"),
+                link.get("title"),
+                Format::NonEmptyString,
+            );
+            optional(
+                &mut errors,
+                &format!("links.{i}.icon"),
+                link.get("icon"),
+                Format::ObjectName,
+            );
         }
     }
     errors

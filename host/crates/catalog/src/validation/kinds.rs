@@ -65,7 +65,10 @@ pub struct KindRegistry {
 impl std::fmt::Debug for KindRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KindRegistry")
-            .field("kinds", &self.kinds.iter().map(|e| &e.info).collect::<Vec<_>>())
+            .field(
+                "kinds",
+                &self.kinds.iter().map(|e| &e.info).collect::<Vec<_>>(),
+            )
             .field("extensions", &self.extensions.len())
             .finish()
     }
@@ -146,7 +149,8 @@ impl KindRegistry {
             api_versions: Vec::new(),
             spec_type: None,
         };
-        self.extensions.push((kind.to_owned(), Entry { info, validator }));
+        self.extensions
+            .push((kind.to_owned(), Entry { info, validator }));
         Ok(())
     }
 
@@ -181,18 +185,29 @@ impl KindRegistry {
             None => errors.push(unknown_kind()),
             Some(entry) => errors.extend(kind_schema_errors(entry, entity)),
         }
-        let kind = entity.get("kind").and_then(Value::as_str).unwrap_or_default();
+        let kind = entity
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         for (_, entry) in self.extensions.iter().filter(|(k, _)| k == kind) {
             errors.extend(kind_schema_errors(entry, entity));
         }
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     /// Checks only `EntityEnvelope.schema.json`, the check Backstage runs before preprocessing
     /// (placeholders) so that an entity has a ref at all.
     pub fn validate_envelope(&self, entity: &Value) -> Result<(), Vec<ValidationError>> {
         let errors = entity_schema_errors(&self.envelope, entity);
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 
     fn select(&self, entity: &Value) -> Option<&Entry> {
@@ -273,14 +288,19 @@ fn constraint(schema: &Value, path: &[&str]) -> Vec<String> {
     for member in members {
         let mut node = Some(member);
         for key in path {
-            node = node.and_then(|n| n.get("properties")).and_then(|p| p.get(key));
+            node = node
+                .and_then(|n| n.get("properties"))
+                .and_then(|p| p.get(key));
         }
         let Some(node) = node else { continue };
         if let Some(Value::String(c)) = node.get("const") {
             return vec![c.clone()];
         }
         if let Some(Value::Array(options)) = node.get("enum") {
-            return options.iter().filter_map(|o| o.as_str().map(str::to_owned)).collect();
+            return options
+                .iter()
+                .filter_map(|o| o.as_str().map(str::to_owned))
+                .collect();
         }
     }
     Vec::new()

@@ -26,12 +26,18 @@ pub const COMMON: &str = corpus_schema!("shared/common.schema.json");
 
 /// The built-in kind schemas of the corpus, by file name.
 pub const KIND_SCHEMAS: &[(&str, &str)] = &[
-    ("API.v1alpha1.schema.json", corpus_schema!("kinds/API.v1alpha1.schema.json")),
+    (
+        "API.v1alpha1.schema.json",
+        corpus_schema!("kinds/API.v1alpha1.schema.json"),
+    ),
     (
         "API.v1alpha1.mcp-server.schema.json",
         corpus_schema!("kinds/API.v1alpha1.mcp-server.schema.json"),
     ),
-    ("AiResource.v1alpha1.schema.json", corpus_schema!("kinds/AiResource.v1alpha1.schema.json")),
+    (
+        "AiResource.v1alpha1.schema.json",
+        corpus_schema!("kinds/AiResource.v1alpha1.schema.json"),
+    ),
     (
         "AiResource.v1alpha1.skill.schema.json",
         corpus_schema!("kinds/AiResource.v1alpha1.skill.schema.json"),
@@ -48,15 +54,39 @@ pub const KIND_SCHEMAS: &[(&str, &str)] = &[
         "AiResource.v1alpha1.marketplace.schema.json",
         corpus_schema!("kinds/AiResource.v1alpha1.marketplace.schema.json"),
     ),
-    ("Component.v1alpha1.schema.json", corpus_schema!("kinds/Component.v1alpha1.schema.json")),
-    ("Domain.v1alpha1.schema.json", corpus_schema!("kinds/Domain.v1alpha1.schema.json")),
-    ("Group.v1alpha1.schema.json", corpus_schema!("kinds/Group.v1alpha1.schema.json")),
-    ("Location.v1alpha1.schema.json", corpus_schema!("kinds/Location.v1alpha1.schema.json")),
-    ("Resource.v1alpha1.schema.json", corpus_schema!("kinds/Resource.v1alpha1.schema.json")),
-    ("System.v1alpha1.schema.json", corpus_schema!("kinds/System.v1alpha1.schema.json")),
-    ("User.v1alpha1.schema.json", corpus_schema!("kinds/User.v1alpha1.schema.json")),
+    (
+        "Component.v1alpha1.schema.json",
+        corpus_schema!("kinds/Component.v1alpha1.schema.json"),
+    ),
+    (
+        "Domain.v1alpha1.schema.json",
+        corpus_schema!("kinds/Domain.v1alpha1.schema.json"),
+    ),
+    (
+        "Group.v1alpha1.schema.json",
+        corpus_schema!("kinds/Group.v1alpha1.schema.json"),
+    ),
+    (
+        "Location.v1alpha1.schema.json",
+        corpus_schema!("kinds/Location.v1alpha1.schema.json"),
+    ),
+    (
+        "Resource.v1alpha1.schema.json",
+        corpus_schema!("kinds/Resource.v1alpha1.schema.json"),
+    ),
+    (
+        "System.v1alpha1.schema.json",
+        corpus_schema!("kinds/System.v1alpha1.schema.json"),
+    ),
+    (
+        "User.v1alpha1.schema.json",
+        corpus_schema!("kinds/User.v1alpha1.schema.json"),
+    ),
     // Not in the corpus: Portico's own statement of the scaffolder's Template.v1beta3 shape.
-    ("Template.v1beta3.schema.json", include_str!("template.v1beta3.schema.json")),
+    (
+        "Template.v1beta3.schema.json",
+        include_str!("template.v1beta3.schema.json"),
+    ),
 ];
 
 /// The base URI the schemas' relative `$id`s resolve against.
@@ -84,7 +114,10 @@ pub fn parse_embedded(text: &str) -> Value {
 pub fn compile(schema: &Value) -> Result<Validator, String> {
     let registry = Registry::new()
         .extend([
-            (format!("{BASE}EntityEnvelope"), parse_embedded(ENTITY_ENVELOPE)),
+            (
+                format!("{BASE}EntityEnvelope"),
+                parse_embedded(ENTITY_ENVELOPE),
+            ),
             (format!("{BASE}Entity"), parse_embedded(ENTITY)),
             (format!("{BASE}EntityMeta"), parse_embedded(ENTITY_META)),
             (format!("{BASE}common"), parse_embedded(COMMON)),
@@ -145,7 +178,9 @@ fn describe(kind: &ValidationErrorKind, fallback: &str) -> (&'static str, String
     use ValidationErrorKind as K;
     match kind {
         K::Required { property } => {
-            let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_owned);
             (
                 "required",
                 format!("must have required property '{name}'"),
