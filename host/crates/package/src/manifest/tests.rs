@@ -285,3 +285,18 @@ fn config_errors_name_the_config_key() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn standard_meta_schemas_are_known_without_network() {
+    for draft in [
+        "https://json-schema.org/draft/2020-12/schema",
+        "http://json-schema.org/draft-07/schema#",
+    ] {
+        let text = with(
+            "\"type\": \"object\",\n  \"properties\"",
+            &format!("\"$schema\": \"{draft}\", \"type\": \"object\",\n  \"properties\""),
+        );
+        let m = Manifest::parse(&text).unwrap_or_else(|e| panic!("{draft}: {e}"));
+        assert!(m.validate_config(&json!({"url": "x"})).is_ok());
+    }
+}
