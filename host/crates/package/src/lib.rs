@@ -24,16 +24,13 @@ pub mod sections;
 pub mod signature;
 pub mod world;
 
-pub use inspect::{
-    Export, Import, ImportNeed, InspectError, Issue, Package, Severity, SignatureSummary,
-};
-pub use sections::{FormatError, MANIFEST_SECTION, PackError, SIGNATURE_SECTION, pack};
-pub use signature::{SignatureError, SignatureStatus, TrustedKeys, keygen, sign, verify};
-
 pub use capability::{
     Capability, CapabilityKind, CapabilityRequest, GrantError, Grants, HostPattern, PatternError,
 };
-
+pub use inspect::{
+    Export, Import, ImportNeed, InspectError, Issue, Package, Severity, SignatureSummary,
+};
 pub use manifest::{KeyError, Manifest, ManifestError};
-
+pub use sections::{FormatError, MANIFEST_SECTION, PackError, SIGNATURE_SECTION, pack};
+pub use signature::{SignatureError, SignatureStatus, TrustedKeys, keygen, sign, verify};
 pub use world::World;
