@@ -110,7 +110,10 @@ impl Descriptor {
 
     /// `metadata.title`, or the name.
     pub fn title(&self) -> &str {
-        self.metadata.title.as_deref().unwrap_or(&self.metadata.name)
+        self.metadata
+            .title
+            .as_deref()
+            .unwrap_or(&self.metadata.name)
     }
 
     /// `metadata.description`, if set and not blank.
@@ -247,6 +250,10 @@ mod tests {
             descriptor: "[".into(),
         };
         let e = entity.parse().unwrap_err();
-        assert!(e.message.starts_with("entity component:default/x: "), "{}", e.message);
+        assert!(
+            e.message.starts_with("entity component:default/x: "),
+            "{}",
+            e.message
+        );
     }
 }

@@ -22,7 +22,11 @@ pub mod check {
     }
 
     impl CheckResult {
-        pub fn new(check_id: impl Into<String>, outcome: Outcome, message: impl Into<String>) -> Self {
+        pub fn new(
+            check_id: impl Into<String>,
+            outcome: Outcome,
+            message: impl Into<String>,
+        ) -> Self {
             CheckResult {
                 check_id: check_id.into(),
                 outcome,

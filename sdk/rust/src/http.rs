@@ -194,9 +194,17 @@ pub fn status_error(
     let retry = retry_hint(headers);
     let rate_limited_403 = status == 403 && header(headers, "x-ratelimit-remaining") == Some("0");
     Some(match status {
-        429 => PluginError::rate_limited(format!("{what}; {}", retry.unwrap_or_else(|| "retry later".into()))),
-        _ if rate_limited_403 => PluginError::rate_limited(format!("{what}; {}", retry.unwrap_or_else(|| "retry later".into()))),
-        401 => PluginError::denied(format!("{what}: the credentials were missing or rejected; check the token secret")),
+        429 => PluginError::rate_limited(format!(
+            "{what}; {}",
+            retry.unwrap_or_else(|| "retry later".into())
+        )),
+        _ if rate_limited_403 => PluginError::rate_limited(format!(
+            "{what}; {}",
+            retry.unwrap_or_else(|| "retry later".into())
+        )),
+        401 => PluginError::denied(format!(
+            "{what}: the credentials were missing or rejected; check the token secret"
+        )),
         403 => PluginError::denied(format!("{what}: the credentials lack permission")),
         404 | 410 => PluginError::not_found(what),
         408 => PluginError::timeout(what),
@@ -245,7 +253,9 @@ fn body_excerpt(body: &[u8]) -> String {
 /// The error for a `wasi:http` `error-code` when requesting `url` (host denial, DNS, TLS,
 /// timeouts...).
 pub fn transport_error(code: &ErrorCode, url: &str) -> PluginError {
-    let host = Url::parse(url).map(|u| u.authority).unwrap_or_else(|_| url.to_string());
+    let host = Url::parse(url)
+        .map(|u| u.authority)
+        .unwrap_or_else(|_| url.to_string());
     match code {
         ErrorCode::HttpRequestDenied => PluginError::denied(format!(
             "the portal denied the HTTP request to {host}: the plugin's `http` capability does \
@@ -340,8 +350,8 @@ mod wasi {
     use crate::bindings::wasi::clocks::monotonic_clock;
     use crate::bindings::wasi::http::outgoing_handler;
     use crate::bindings::wasi::http::types::{
-        Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
-        RequestOptions, Scheme,
+        Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest, RequestOptions,
+        Scheme,
     };
     use crate::bindings::wasi::io::poll;
     use crate::bindings::wasi::io::streams::StreamError;
@@ -367,9 +377,17 @@ mod wasi {
             Method::Delete => WasiMethod::Delete,
             Method::Other(m) => WasiMethod::Other(m.clone()),
         };
-        request.set_method(&method).map_err(|()| bad("invalid method"))?;
-        let scheme = if url.https { Scheme::Https } else { Scheme::Http };
-        request.set_scheme(Some(&scheme)).map_err(|()| bad("invalid scheme"))?;
+        request
+            .set_method(&method)
+            .map_err(|()| bad("invalid method"))?;
+        let scheme = if url.https {
+            Scheme::Https
+        } else {
+            Scheme::Http
+        };
+        request
+            .set_scheme(Some(&scheme))
+            .map_err(|()| bad("invalid scheme"))?;
         request
             .set_authority(Some(&url.authority))
             .map_err(|()| bad("invalid host"))?;
@@ -415,7 +433,12 @@ mod wasi {
             .headers()
             .entries()
             .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_ascii_lowercase(),
+                    String::from_utf8_lossy(&v).into_owned(),
+                )
+            })
             .collect();
         let too_big = || {
             PluginError::unavailable(format!(
@@ -423,7 +446,8 @@ mod wasi {
                 req.url, req.max_response_bytes
             ))
         };
-        if let Some(len) = header(&headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok())
+        if let Some(len) =
+            header(&headers, "content-length").and_then(|v| v.trim().parse::<u64>().ok())
             && len > req.max_response_bytes as u64
         {
             return Err(too_big());
@@ -492,7 +516,10 @@ mod tests {
     use crate::error::ErrorKind;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -505,13 +532,19 @@ mod tests {
         assert_eq!(kind(204, &[]), None);
         assert_eq!(kind(401, &[]), Some(ErrorKind::Denied));
         assert_eq!(kind(403, &[]), Some(ErrorKind::Denied));
-        assert_eq!(kind(403, &[("X-RateLimit-Remaining", "0")]), Some(ErrorKind::RateLimited));
+        assert_eq!(
+            kind(403, &[("X-RateLimit-Remaining", "0")]),
+            Some(ErrorKind::RateLimited)
+        );
         assert_eq!(kind(404, &[]), Some(ErrorKind::NotFound));
         assert_eq!(kind(408, &[]), Some(ErrorKind::Timeout));
         assert_eq!(kind(429, &[]), Some(ErrorKind::RateLimited));
         assert_eq!(kind(500, &[]), Some(ErrorKind::Unavailable));
         assert_eq!(kind(503, &[]), Some(ErrorKind::Unavailable));
-        assert_eq!(kind(302, &[("location", "/y")]), Some(ErrorKind::Unavailable));
+        assert_eq!(
+            kind(302, &[("location", "/y")]),
+            Some(ErrorKind::Unavailable)
+        );
         assert_eq!(kind(400, &[]), Some(ErrorKind::InvalidInput));
     }
 
@@ -519,11 +552,20 @@ mod tests {
     fn rate_limit_messages_say_when_to_retry() {
         let url = "https://api.example.com/x";
         let e = status_error(429, &h(&[("Retry-After", "30")]), url, b"").unwrap();
-        assert!(e.message.contains("retry after 30 seconds"), "{}", e.message);
+        assert!(
+            e.message.contains("retry after 30 seconds"),
+            "{}",
+            e.message
+        );
         let e = status_error(429, &h(&[("x-ratelimit-reset", "1764400000")]), url, b"").unwrap();
         assert!(e.message.contains("1764400000"), "{}", e.message);
-        let e = status_error(503, &h(&[("retry-after", "Wed, 21 Oct 2026 07:28:00 GMT")]), url, b"")
-            .unwrap();
+        let e = status_error(
+            503,
+            &h(&[("retry-after", "Wed, 21 Oct 2026 07:28:00 GMT")]),
+            url,
+            b"",
+        )
+        .unwrap();
         assert!(e.message.contains("Wed, 21 Oct 2026"), "{}", e.message);
         let e = status_error(404, &[], url, b"{\"message\":\n \"Not Found\"}").unwrap();
         assert_eq!(
@@ -534,7 +576,10 @@ mod tests {
 
     #[test]
     fn transport_errors_map_to_kinds() {
-        let e = transport_error(&ErrorCode::HttpRequestDenied, "https://evil.example:8443/a?b");
+        let e = transport_error(
+            &ErrorCode::HttpRequestDenied,
+            "https://evil.example:8443/a?b",
+        );
         assert_eq!(e.kind, ErrorKind::Denied);
         assert!(e.message.contains("evil.example:8443"), "{}", e.message);
         assert_eq!(
@@ -570,8 +615,18 @@ mod tests {
         assert!(!u.https);
         assert_eq!(u.path_with_query, "/");
         assert_eq!(Url::parse("http://h?q=1").unwrap().path_with_query, "/?q=1");
-        for bad in ["ftp://x/", "example.com/x", "http:///x", "http://u:p@h/", "http://h/a b"] {
-            assert_eq!(Url::parse(bad).unwrap_err().kind, ErrorKind::InvalidInput, "{bad}");
+        for bad in [
+            "ftp://x/",
+            "example.com/x",
+            "http:///x",
+            "http://u:p@h/",
+            "http://h/a b",
+        ] {
+            assert_eq!(
+                Url::parse(bad).unwrap_err().kind,
+                ErrorKind::InvalidInput,
+                "{bad}"
+            );
         }
     }
 

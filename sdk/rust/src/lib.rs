@@ -119,14 +119,25 @@ macro_rules! export {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_world {
-    (entity_view $ty:ident) => { $crate::export_entity_view!($ty); };
-    (entity_provider $ty:ident) => { $crate::export_entity_provider!($ty); };
-    (action $ty:ident) => { $crate::export_action!($ty); };
-    (docs_renderer $ty:ident) => { $crate::export_docs_renderer!($ty); };
-    (check $ty:ident) => { $crate::export_check!($ty); };
+    (entity_view $ty:ident) => {
+        $crate::export_entity_view!($ty);
+    };
+    (entity_provider $ty:ident) => {
+        $crate::export_entity_provider!($ty);
+    };
+    (action $ty:ident) => {
+        $crate::export_action!($ty);
+    };
+    (docs_renderer $ty:ident) => {
+        $crate::export_docs_renderer!($ty);
+    };
+    (check $ty:ident) => {
+        $crate::export_check!($ty);
+    };
     ($other:ident $ty:ident) => {
         compile_error!(concat!(
-            "unknown Portico world `", stringify!($other),
+            "unknown Portico world `",
+            stringify!($other),
             "`; use entity_view, entity_provider, action, docs_renderer or check"
         ));
     };

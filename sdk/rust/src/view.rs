@@ -191,12 +191,7 @@ impl Section {
     }
 
     /// Appends a message box.
-    pub fn notice(
-        self,
-        tone: Tone,
-        title: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn notice(self, tone: Tone, title: impl Into<String>, message: impl Into<String>) -> Self {
         self.block(Block::Notice(Notice {
             tone,
             title: title.into(),
@@ -452,6 +447,8 @@ mod tests {
     #[test]
     fn view_links_carry_params() {
         let l = Link::view("Page 2", [("page", "2")]);
-        assert!(matches!(l.target, LinkTarget::View(p) if p == [("page".to_string(), "2".to_string())]));
+        assert!(
+            matches!(l.target, LinkTarget::View(p) if p == [("page".to_string(), "2".to_string())])
+        );
     }
 }

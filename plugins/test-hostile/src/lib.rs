@@ -1,0 +1,123 @@
+//! Test fixture `test-hostile`: `render(view-id, entity, params)` misbehaves on purpose,
+//! selected by `view-id` (see README.md for the table). Used by the host's tests to prove
+//! that limits and capability checks hold and that one bad plugin harms nobody else.
+
+use std::hint::black_box;
+
+use portico_sdk::bindings::wasi::http::outgoing_handler;
+use portico_sdk::bindings::wasi::http::types::{Fields, Method, OutgoingRequest, Scheme};
+use portico_sdk::prelude::*;
+
+portico_sdk::manifest!("plugin.toml");
+
+struct Hostile;
+
+impl Views for Hostile {
+    fn views_for(_entity: Entity) -> Vec<ViewInfo> {
+        vec![ViewInfo::tab("ok", "Hostile")]
+    }
+
+    fn render(view_id: String, entity: Entity, params: Vec<(String, String)>) -> Result<View> {
+        let param = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default()
+        };
+        let text = match view_id.as_str() {
+            "ok" => format!("hello {}", entity.ref_.name),
+            "loop" => endless_loop(),
+            "grow-memory" => grow_memory(),
+            "recursion" => format!("{}", recurse(black_box(0))),
+            "panic" => panic!("test-hostile: panic on purpose"),
+            "oversized" => {
+                let bytes: usize = param("bytes")
+                    .parse()
+                    .map_err(|_| PluginError::invalid_input("`bytes` must be a number of bytes"))?;
+                "x".repeat(bytes)
+            }
+            "http" => match http_get(param("url")) {
+                Ok(status) => format!("ok {status}"),
+                Err(error) => format!("error {error}"),
+            },
+            "secret" => reply(secrets::get(param("name")).map(|s| s.len().to_string())),
+            "kv-get" => reply(kv::get(param("key")).map(|v| match v {
+                Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                None => "none".to_string(),
+            })),
+            "kv-set" => reply(
+                kv::set(param("key"), param("value").as_bytes(), None)
+                    .map(|()| param("value").to_string()),
+            ),
+            other => return Err(PluginError::not_found(format!("no view `{other}`"))),
+        };
+        Ok(View::untitled().text(text))
+    }
+}
+
+/// `ok <value>` or `error <kind>: <message>`.
+fn reply(result: Result<String>) -> String {
+    match result {
+        Ok(value) => format!("ok {value}"),
+        Err(e) => format!("error {}: {}", e.kind.as_str(), e.message),
+    }
+}
+
+fn endless_loop() -> ! {
+    let mut n = 0u64;
+    loop {
+        n = black_box(n.wrapping_add(1));
+    }
+}
+
+fn grow_memory() -> ! {
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        hoard.push(vec![1u8; 1 << 20]);
+        black_box(&hoard);
+    }
+}
+
+#[allow(unconditional_recursion)]
+fn recurse(depth: u64) -> u64 {
+    let frame = black_box([depth; 16]);
+    recurse(black_box(frame[3] + 1)) + frame[0]
+}
+
+/// GET `url` straight through `wasi:http` (not the SDK helper), so the test sees the exact
+/// `error-code` the host returned: `Ok(status)` or `Err(debug string of the error)`.
+fn http_get(url: &str) -> Result<u16, String> {
+    let (scheme, rest) = url.split_once("://").ok_or("no scheme in url")?;
+    let scheme = if scheme == "https" {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, "/"),
+    };
+    let request = OutgoingRequest::new(Fields::new());
+    request
+        .set_method(&Method::Get)
+        .map_err(|()| "bad method")?;
+    request
+        .set_scheme(Some(&scheme))
+        .map_err(|()| "bad scheme")?;
+    request
+        .set_authority(Some(authority))
+        .map_err(|()| "bad authority")?;
+    request
+        .set_path_with_query(Some(path))
+        .map_err(|()| "bad path")?;
+    let future = outgoing_handler::handle(request, None).map_err(|code| format!("{code:?}"))?;
+    future.subscribe().block();
+    match future.get() {
+        Some(Ok(Ok(response))) => Ok(response.status()),
+        Some(Ok(Err(code))) => Err(format!("{code:?}")),
+        Some(Err(())) | None => Err("response already taken".to_string()),
+    }
+}
+
+portico_sdk::export_entity_view!(Hostile);
