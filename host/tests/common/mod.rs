@@ -1,0 +1,134 @@
+//! A Portico host assembled for tests: temporary storage and compile cache, fixed secrets,
+//! short deadlines, and a server on an ephemeral loopback port.
+#![allow(dead_code)]
+
+use portico::config::PluginSettings;
+use portico::plugins::manager::GrantChoice;
+use portico::plugins::{InstallOptions, PluginManager, PluginPolicy};
+use portico::runtime::bindings::v0_1_0::{Entity, EntityRef};
+use portico::runtime::{EngineSettings, HostServices, Limits, NoCatalog, Runtime};
+use portico::secrets::SecretStore;
+use portico::server::{AppState, router};
+use portico_storage::{OrgId, SledStorage, Storage};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+pub struct TestHost {
+    pub dir: tempfile::TempDir,
+    pub storage: Arc<dyn Storage>,
+    pub runtime: Arc<Runtime>,
+    pub manager: Arc<PluginManager>,
+}
+
+/// Limits small enough that hostile fixtures fail fast.
+pub fn test_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.memory_bytes = 32 * 1024 * 1024;
+    limits.deadlines.view = Duration::from_millis(400);
+    limits.max_result_bytes = 256 * 1024;
+    limits
+}
+
+impl TestHost {
+    pub fn new() -> TestHost {
+        Self::with_policy(PluginPolicy {
+            default_limits: test_limits(),
+            ..PluginPolicy::default()
+        })
+    }
+
+    pub fn with_policy(policy: PluginPolicy) -> TestHost {
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = Arc::new(SledStorage::temporary().unwrap());
+        let secrets = SecretStore::from_values([
+            ("allowed-secret".to_string(), "s3cret-value".to_string()),
+            ("other-secret".to_string(), "must-not-leak".to_string()),
+        ]);
+        let services = Arc::new(HostServices::new(storage.clone(), Arc::new(secrets), Arc::new(NoCatalog)));
+        let runtime = Arc::new(Runtime::new(&EngineSettings::default(), &dir.path().join("compiled"), services).unwrap());
+        let manager = Arc::new(PluginManager::new(storage.clone(), OrgId::default_org(), runtime.clone(), policy));
+        TestHost {
+            dir,
+            storage,
+            runtime,
+            manager,
+        }
+    }
+
+    pub fn install(&self, path: &str, grants: &[&str]) {
+        let bytes = std::fs::read(path).unwrap();
+        self.manager
+            .install(
+                &bytes,
+                &InstallOptions {
+                    expected_sha256: None,
+                    grants: GrantChoice::Specs(grants.iter().map(|s| s.to_string()).collect()),
+                },
+            )
+            .unwrap();
+    }
+
+    /// Serves the host's router on 127.0.0.1:0; returns the address.
+    pub async fn serve(&self) -> SocketAddr {
+        let mut metrics = prometheus_client::registry::Registry::default();
+        self.runtime.services().metrics.register(&mut metrics);
+        let state = Arc::new(AppState {
+            manager: self.manager.clone(),
+            runtime: self.runtime.clone(),
+            metrics,
+            ready: AtomicBool::new(true),
+            admin_token: None,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, router(state)).await.unwrap();
+        });
+        addr
+    }
+}
+
+pub fn settings_with_config(id: &str, config: serde_json::Value) -> BTreeMap<String, PluginSettings> {
+    let mut settings = BTreeMap::new();
+    settings.insert(
+        id.to_string(),
+        PluginSettings {
+            config: Some(config),
+            ..PluginSettings::default()
+        },
+    );
+    settings
+}
+
+pub fn entity(name: &str) -> Entity {
+    let descriptor = serde_json::json!({
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Component",
+        "metadata": { "name": name, "namespace": "default", "description": "A test service" },
+        "spec": { "type": "service", "owner": "team-a", "lifecycle": "production" }
+    });
+    Entity {
+        ref_: EntityRef {
+            kind: "Component".into(),
+            namespace: "default".into(),
+            name: name.into(),
+        },
+        descriptor: descriptor.to_string(),
+    }
+}
+
+/// The first text block of a rendered view.
+pub fn first_text(view: &portico::runtime::bindings::v0_1_0::view_types::View) -> String {
+    use portico::runtime::bindings::v0_1_0::view_types::Block;
+    for section in &view.sections {
+        for block in &section.blocks {
+            if let Block::Text(text) = block {
+                return text.clone();
+            }
+        }
+    }
+    panic!("the view has no text block: {view:?}")
+}
