@@ -19,8 +19,10 @@
 pub mod entity;
 pub mod identity;
 pub mod location;
+pub mod processing;
 pub mod refs;
 pub mod relations;
+pub mod store;
 pub mod validation;
 
 pub use entity::{Entity, EntityLink, EntityMeta, EntityRelation};

@@ -86,6 +86,9 @@ pub struct WalkError {
     pub read_error: Option<ReadError>,
     /// Backstage-style message.
     pub message: String,
+    /// For placeholder failures: the document as read (location annotations applied,
+    /// placeholders left in place), so the catalog can keep the error on the entity.
+    pub unprocessed: Option<Value>,
 }
 
 /// Everything a walk found.
@@ -145,6 +148,7 @@ impl Walker<'_> {
             kind,
             read_error: None,
             message,
+            unprocessed: None,
         });
         self.result.errors.last_mut().expect("just pushed")
     }
@@ -224,6 +228,7 @@ impl Walker<'_> {
         }
         apply_location_annotations(&mut value, location, &self.origin);
         let reference = envelope_ref(&value);
+        let backup = has_placeholder(&value).then(|| value.clone());
         let substituted = match resolve_placeholders(value, location, self.reader) {
             Ok(s) => s,
             Err(e) => {
@@ -231,6 +236,7 @@ impl Walker<'_> {
                 err.entity = Some(reference);
                 err.document = Some(index);
                 err.read_error = e.read_error;
+                err.unprocessed = backup;
                 return;
             }
         };
@@ -381,4 +387,15 @@ fn envelope_ref(value: &Value) -> EntityRef {
         ns => ns,
     };
     EntityRef::new(get("/kind"), namespace, get("/metadata/name"))
+}
+
+/// Whether `value` has an object with a `$text`, `$json` or `$yaml` key anywhere.
+fn has_placeholder(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| matches!(k.as_str(), "$text" | "$json" | "$yaml") || has_placeholder(v)),
+        Value::Array(items) => items.iter().any(has_placeholder),
+        _ => false,
+    }
 }

@@ -1,0 +1,802 @@
+//! The ingestion pipeline, as Backstage's processing engine and stitcher define it: validate,
+//! default namespace, relations (both directions), uid/etag, orphans, conflicts and errors.
+//!
+//! A producer (a registered location or an entity provider) emits [`Candidate`]s in a
+//! [`ProducerRun`]; [`Engine::run`] processes them (in parallel where pure), compares each
+//! with what is stored (content hash: unchanged entities cost one read and no write), refuses
+//! entities another live producer owns, keeps the last good version with `status.items` when
+//! processing fails, orphans (or deletes) what the producer stopped emitting, re-stitches the
+//! `relations` of every entity a change touches, and writes everything through [`WriteSet`]s.
+
+pub mod sources;
+pub mod status;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use portico_storage::OrgId;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::entity::{Entity, EntityMeta};
+use crate::location::ANNOTATION_ORPHAN;
+use crate::relations::RelationRules;
+use crate::store::history::{HistoryEntry, diff, now_rfc3339};
+use crate::store::{EntityRecord, PendingRecord, Store, StoreResult, WriteSet};
+use crate::validation::{KindRegistry, apply_default_namespace};
+
+/// What happens to an entity its producer no longer emits (Backstage's `orphanStrategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrphanStrategy {
+    /// Keep it, annotated `backstage.io/orphan: "true"` (Backstage's default).
+    #[default]
+    Keep,
+    /// Delete it.
+    Delete,
+}
+
+/// One entity as a producer emitted it, before processing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The document (placeholders substituted, location annotations applied).
+    pub value: Value,
+    /// The entity refs that emitted it (lowercased).
+    pub parents: Vec<String>,
+    /// `<type>:<target>` it was read from.
+    pub source_location: Option<String>,
+    /// Set when an earlier step already failed (e.g. a placeholder could not be read): the
+    /// `status.items` to keep. The document is then served as read if nothing better exists.
+    pub failure: Option<Vec<Value>>,
+}
+
+impl Candidate {
+    /// A candidate that has not failed yet.
+    pub fn new(value: Value, parents: Vec<String>, source_location: Option<String>) -> Self {
+        Candidate {
+            value,
+            parents,
+            source_location,
+            failure: None,
+        }
+    }
+}
+
+/// Everything one producer emitted in one refresh.
+#[derive(Debug, Clone, Default)]
+pub struct ProducerRun {
+    /// `location:<id>` or `provider:<name>`.
+    pub producer: String,
+    /// Delete (rather than orphan) entities no longer emitted: providers' full mutations and
+    /// unregistered locations.
+    pub eager: bool,
+    /// The entities.
+    pub candidates: Vec<Candidate>,
+    /// Errors of a location step, keyed by the entity that emitted the location.
+    pub parent_errors: HashMap<String, Vec<Value>>,
+    /// Locations that failed to read: entities previously read from them are kept as they are.
+    pub failed_locations: HashSet<String>,
+    /// Human-readable problems of the run (walk errors, conflicts).
+    pub messages: Vec<String>,
+}
+
+impl ProducerRun {
+    /// An empty run.
+    pub fn new(producer: String, eager: bool) -> Self {
+        ProducerRun {
+            producer,
+            eager,
+            ..Default::default()
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProcessReport {
+    /// Entities written for the first time.
+    pub created: usize,
+    /// Entities whose content or status changed.
+    pub updated: usize,
+    /// Entities whose content hash was unchanged (nothing written).
+    pub unchanged: usize,
+    /// Entities marked `backstage.io/orphan`.
+    pub orphaned: usize,
+    /// Entities deleted.
+    pub deleted: usize,
+    /// Other entities whose `relations` changed because of this run.
+    pub restitched: usize,
+    /// Entities that failed and have no good version (kept as pending errors, not served).
+    pub pending: usize,
+    /// Conflict messages (entities refused because another producer owns them).
+    pub conflicts: Vec<String>,
+    /// Other problems (walk and processing errors).
+    pub errors: Vec<String>,
+}
+
+/// The processing engine for one organization's store.
+pub struct Engine<'a> {
+    /// The store.
+    pub store: &'a Store,
+    /// Kind schemas in force.
+    pub registry: &'a KindRegistry,
+    /// Relation rules in force.
+    pub rules: &'a RelationRules,
+    /// Orphan handling.
+    pub orphan_strategy: OrphanStrategy,
+    /// Revisions kept per entity.
+    pub history_limit: u64,
+    /// Worker threads for the pure steps.
+    pub threads: usize,
+}
+
+struct Prepared {
+    entity_ref: String,
+    processed: Value,
+    emits: Vec<[String; 3]>,
+    items: Vec<Value>,
+    hash: String,
+    serve_on_failure: bool,
+    parents: Vec<String>,
+    source_location: Option<String>,
+}
+
+struct Upsert {
+    uid: String,
+    old: Option<(EntityRecord, Value)>,
+    processed: Value,
+    items: Vec<Value>,
+    emits: Vec<[String; 3]>,
+    parents: Vec<String>,
+    source_location: Option<String>,
+    hash: String,
+    producer: Option<String>,
+    change: &'static str,
+    history_producer: String,
+    good: bool,
+}
+
+type RelDelta = HashMap<String, Vec<(String, String, String)>>;
+
+/// Largest write set applied at once; larger runs are split at entity boundaries.
+const MAX_BATCH_OPS: usize = 250_000;
+
+impl Engine<'_> {
+    /// Processes one producer run and writes the outcome.
+    pub fn run(&self, org: &OrgId, run: ProducerRun) -> StoreResult<ProcessReport> {
+        let _guard = self.store.write_lock();
+        let mut report = ProcessReport {
+            errors: run.messages.clone(),
+            ..Default::default()
+        };
+        let prepared = self.prepare_all(run.candidates, &run.parent_errors, &mut report);
+        let producer = run.producer.clone();
+
+        let mut upserts: Vec<(String, Upsert)> = Vec::new();
+        let mut deletes: Vec<(EntityRecord, Value)> = Vec::new();
+        let mut pendings: Vec<PendingRecord> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut alive: HashMap<String, bool> = HashMap::new();
+
+        for p in prepared {
+            if !seen.insert(p.entity_ref.clone()) {
+                report.conflicts.push(format!(
+                    "Detected conflicting entityRef {} emitted twice by {producer}",
+                    p.entity_ref
+                ));
+                continue;
+            }
+            let existing = match self.store.uid_by_ref(org, &p.entity_ref)? {
+                Some(uid) => self.store.record(org, &uid)?.map(|r| (uid, r)),
+                None => None,
+            };
+            if let Some((_, record)) = &existing
+                && let Some(owner) = &record.producer
+                && owner != &producer
+                && self.producer_alive(org, owner, &mut alive)?
+            {
+                seen.remove(&p.entity_ref);
+                report.conflicts.push(format!(
+                    "Detected conflicting entityRef {} already referenced by {owner} and now also {producer}",
+                    p.entity_ref
+                ));
+                continue;
+            }
+            let failed = !p.items.is_empty();
+            match existing {
+                Some((uid, record)) => {
+                    let same_owner = record.producer.as_deref() == Some(producer.as_str());
+                    if same_owner && record.source_hash == p.hash {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    let old = self.store.entity(org, &uid)?.unwrap_or(Value::Null);
+                    let up = if failed && (record.good || !p.serve_on_failure) {
+                        // Keep the last good version; only its status (and ownership) change.
+                        Upsert {
+                            uid: uid.clone(),
+                            processed: strip(&old, false),
+                            items: p.items,
+                            emits: record.emits.clone(),
+                            parents: p.parents,
+                            source_location: record.source_location.clone(),
+                            hash: p.hash,
+                            producer: Some(producer.clone()),
+                            change: "errors",
+                            history_producer: producer.clone(),
+                            good: record.good,
+                            old: Some((record, old)),
+                        }
+                    } else {
+                        Upsert {
+                            uid: uid.clone(),
+                            processed: p.processed,
+                            items: p.items,
+                            emits: p.emits,
+                            parents: p.parents,
+                            source_location: p.source_location,
+                            hash: p.hash,
+                            producer: Some(producer.clone()),
+                            change: "updated",
+                            history_producer: producer.clone(),
+                            good: !failed,
+                            old: Some((record, old)),
+                        }
+                    };
+                    report.updated += 1;
+                    upserts.push((p.entity_ref, up));
+                }
+                None if failed && !p.serve_on_failure => {
+                    let pending = PendingRecord {
+                        entity_ref: p.entity_ref.clone(),
+                        producer: producer.clone(),
+                        items: p.items,
+                    };
+                    report.pending += 1;
+                    if self.store.pending(org, &p.entity_ref)?.as_ref() != Some(&pending) {
+                        pendings.push(pending);
+                    }
+                }
+                None => {
+                    report.created += 1;
+                    upserts.push((
+                        p.entity_ref,
+                        Upsert {
+                            uid: crate::identity::new_uid(),
+                            old: None,
+                            processed: p.processed,
+                            items: p.items,
+                            emits: p.emits,
+                            parents: p.parents,
+                            source_location: p.source_location,
+                            hash: p.hash,
+                            producer: Some(producer.clone()),
+                            change: "created",
+                            history_producer: producer.clone(),
+                            good: !failed,
+                        },
+                    ));
+                }
+            }
+        }
+
+        // What the producer emitted before and no longer does.
+        for (entity_ref, uid) in self.store.produced_by(org, &producer)? {
+            if seen.contains(&entity_ref) {
+                continue;
+            }
+            let Some(record) = self.store.record(org, &uid)? else {
+                continue;
+            };
+            if record.producer.as_deref() != Some(producer.as_str()) {
+                continue;
+            }
+            if !run.eager
+                && record
+                    .source_location
+                    .as_ref()
+                    .is_some_and(|l| run.failed_locations.contains(l))
+            {
+                continue;
+            }
+            let old = self.store.entity(org, &uid)?.unwrap_or(Value::Null);
+            if run.eager || self.orphan_strategy == OrphanStrategy::Delete {
+                report.deleted += 1;
+                deletes.push((record, old));
+            } else {
+                report.orphaned += 1;
+                let items = status_items(&old);
+                upserts.push((
+                    entity_ref,
+                    Upsert {
+                        uid,
+                        processed: strip(&old, true),
+                        items,
+                        emits: record.emits.clone(),
+                        parents: record.parents.clone(),
+                        source_location: record.source_location.clone(),
+                        hash: record.source_hash.clone(),
+                        producer: None,
+                        change: "orphaned",
+                        history_producer: producer.clone(),
+                        good: record.good,
+                        old: Some((record, old)),
+                    },
+                ));
+            }
+        }
+        for pending in self.store.pending_all(org)? {
+            if pending.producer == producer && !seen.contains(&pending.entity_ref) {
+                let mut ws = WriteSet::new(org, self.history_limit);
+                ws.delete_pending(&pending.entity_ref);
+                self.store.apply(ws)?;
+            }
+        }
+        self.commit(org, upserts, deletes, pendings, &producer, &mut report)?;
+        Ok(report)
+    }
+
+    /// Deletes entities (by record) and re-stitches what they touched, e.g. for
+    /// `DELETE /entities/by-uid/{uid}`.
+    pub fn delete(
+        &self,
+        org: &OrgId,
+        records: Vec<(EntityRecord, Value)>,
+        who: &str,
+    ) -> StoreResult<ProcessReport> {
+        let _guard = self.store.write_lock();
+        let mut report = ProcessReport {
+            deleted: records.len(),
+            ..Default::default()
+        };
+        self.commit(org, Vec::new(), records, Vec::new(), who, &mut report)?;
+        Ok(report)
+    }
+
+    fn producer_alive(
+        &self,
+        org: &OrgId,
+        producer: &str,
+        cache: &mut HashMap<String, bool>,
+    ) -> StoreResult<bool> {
+        if let Some(known) = cache.get(producer) {
+            return Ok(*known);
+        }
+        let alive = match producer.strip_prefix("location:") {
+            Some(id) => self.store.location(org, id)?.is_some(),
+            None => true,
+        };
+        cache.insert(producer.to_owned(), alive);
+        Ok(alive)
+    }
+
+    fn prepare_all(
+        &self,
+        candidates: Vec<Candidate>,
+        parent_errors: &HashMap<String, Vec<Value>>,
+        report: &mut ProcessReport,
+    ) -> Vec<Prepared> {
+        let threads = self.threads.max(1);
+        let results: Vec<Result<Prepared, String>> = if threads == 1 || candidates.len() < 64 {
+            candidates
+                .into_iter()
+                .map(|c| self.prepare(c, parent_errors))
+                .collect()
+        } else {
+            let chunk = candidates.len().div_ceil(threads);
+            let mut chunks: Vec<Vec<Candidate>> = Vec::new();
+            let mut iter = candidates.into_iter();
+            loop {
+                let part: Vec<Candidate> = iter.by_ref().take(chunk).collect();
+                if part.is_empty() {
+                    break;
+                }
+                chunks.push(part);
+            }
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .into_iter()
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.into_iter()
+                                .map(|c| self.prepare(c, parent_errors))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        };
+        results
+            .into_iter()
+            .filter_map(|r| r.map_err(|e| report.errors.push(e)).ok())
+            .collect()
+    }
+
+    fn prepare(
+        &self,
+        candidate: Candidate,
+        parent_errors: &HashMap<String, Vec<Value>>,
+    ) -> Result<Prepared, String> {
+        let mut value = candidate.value;
+        apply_default_namespace(&mut value);
+        let entity_ref = ref_of(&value).ok_or_else(|| {
+            "Entity envelope failed validation: kind and metadata.name must be strings".to_owned()
+        })?;
+        let mut items = Vec::new();
+        let mut emits = Vec::new();
+        let serve_on_failure = candidate.failure.is_some();
+        if let Some(failure) = candidate.failure {
+            items = failure;
+            if let Ok(relations) = self.rules.relations_for(&light_entity(&value)) {
+                emits = relations_to_emits(relations);
+            }
+        } else {
+            match self.registry.validate(&value) {
+                Err(errors) => items.push(status::validation_item(&entity_ref, &errors)),
+                Ok(()) => match self.rules.relations_for(&light_entity(&value)) {
+                    Ok(relations) => emits = relations_to_emits(relations),
+                    Err(e) => items.push(status::item(
+                        "InputError",
+                        &format!(
+                            "Processor BuiltinKindsEntityProcessor threw an error while postprocessing; caused by {e}"
+                        ),
+                        None,
+                    )),
+                },
+            }
+        }
+        if let Some(extra) = parent_errors.get(&entity_ref) {
+            items.extend(extra.iter().cloned());
+        }
+        let hash = {
+            let mut hasher = Sha256::new();
+            let input = (
+                &value,
+                &items,
+                &candidate.parents,
+                &candidate.source_location,
+            );
+            hasher.update(serde_json::to_vec(&input).unwrap_or_default());
+            hex::encode(hasher.finalize())
+        };
+        Ok(Prepared {
+            entity_ref,
+            processed: value,
+            emits,
+            items,
+            hash,
+            serve_on_failure,
+            parents: candidate.parents,
+            source_location: candidate.source_location,
+        })
+    }
+
+    fn commit(
+        &self,
+        org: &OrgId,
+        upserts: Vec<(String, Upsert)>,
+        deletes: Vec<(EntityRecord, Value)>,
+        pendings: Vec<PendingRecord>,
+        producer: &str,
+        report: &mut ProcessReport,
+    ) -> StoreResult<()> {
+        // Relation deltas, by source.
+        let mut added: RelDelta = HashMap::new();
+        let mut removed: RelDelta = HashMap::new();
+        for (_, u) in &upserts {
+            let old: HashSet<&[String; 3]> = u
+                .old
+                .as_ref()
+                .map(|(r, _)| r.emits.iter().collect())
+                .unwrap_or_default();
+            let new: HashSet<&[String; 3]> = u.emits.iter().collect();
+            for rel in new.difference(&old) {
+                added.entry(rel[0].clone()).or_default().push((
+                    rel[1].clone(),
+                    rel[2].clone(),
+                    u.uid.clone(),
+                ));
+            }
+            for rel in old.difference(&new) {
+                removed.entry(rel[0].clone()).or_default().push((
+                    rel[1].clone(),
+                    rel[2].clone(),
+                    u.uid.clone(),
+                ));
+            }
+        }
+        for (record, _) in &deletes {
+            for rel in &record.emits {
+                removed.entry(rel[0].clone()).or_default().push((
+                    rel[1].clone(),
+                    rel[2].clone(),
+                    record.uid.clone(),
+                ));
+            }
+        }
+        let deleted_refs: HashSet<&str> =
+            deletes.iter().map(|(r, _)| r.entity_ref.as_str()).collect();
+        let mut by_ref: HashMap<String, Upsert> = upserts.into_iter().collect();
+        let mut affected: BTreeSet<String> = by_ref.keys().cloned().collect();
+        affected.extend(added.keys().cloned());
+        affected.extend(removed.keys().cloned());
+
+        let any_relations = self.any_relations(org)?;
+        let mut relations_of: HashMap<String, Vec<Value>> = HashMap::new();
+        for source in &affected {
+            if deleted_refs.contains(source.as_str()) {
+                continue;
+            }
+            let mut set: BTreeSet<(String, String, String)> = if any_relations {
+                self.store
+                    .relations_from(org, source)?
+                    .into_iter()
+                    .collect()
+            } else {
+                BTreeSet::new()
+            };
+            for r in removed.get(source).into_iter().flatten() {
+                set.remove(r);
+            }
+            for r in added.get(source).into_iter().flatten() {
+                set.insert(r.clone());
+            }
+            let unique: BTreeSet<(&str, &str)> = set
+                .iter()
+                .map(|(t, g, _)| (t.as_str(), g.as_str()))
+                .collect();
+            let relations: Vec<Value> = unique
+                .into_iter()
+                .map(|(t, g)| json!({"type": t, "targetRef": g}))
+                .collect();
+            if !by_ref.contains_key(source) {
+                // Another stored entity whose relations changed: re-stitch it.
+                let Some(uid) = self.store.uid_by_ref(org, source)? else {
+                    continue;
+                };
+                let (Some(record), Some(old)) =
+                    (self.store.record(org, &uid)?, self.store.entity(org, &uid)?)
+                else {
+                    continue;
+                };
+                if old.get("relations") == Some(&Value::Array(relations.clone())) {
+                    continue;
+                }
+                report.restitched += 1;
+                let orphan = record.producer.is_none();
+                by_ref.insert(
+                    source.clone(),
+                    Upsert {
+                        uid,
+                        processed: strip(&old, orphan),
+                        items: status_items(&old),
+                        emits: record.emits.clone(),
+                        parents: record.parents.clone(),
+                        source_location: record.source_location.clone(),
+                        hash: record.source_hash.clone(),
+                        producer: record.producer.clone(),
+                        change: "relations",
+                        history_producer: "stitch".to_owned(),
+                        good: record.good,
+                        old: Some((record, old)),
+                    },
+                );
+            }
+            relations_of.insert(source.clone(), relations);
+        }
+
+        let timestamp = now_rfc3339();
+        let mut ws = WriteSet::new(org, self.history_limit);
+        let mut refs: Vec<String> = by_ref.keys().cloned().collect();
+        refs.sort();
+        for entity_ref in refs {
+            let u = by_ref.remove(&entity_ref).expect("key listed");
+            let relations = relations_of.remove(&entity_ref).unwrap_or_default();
+            self.write_upsert(org, &mut ws, &entity_ref, u, relations, &timestamp)?;
+            if ws.len() > MAX_BATCH_OPS {
+                self.store.apply(std::mem::replace(
+                    &mut ws,
+                    WriteSet::new(org, self.history_limit),
+                ))?;
+            }
+        }
+        for (record, old) in deletes {
+            ws.delete_entity(&record, &old);
+            for rel in &record.emits {
+                ws.delete_relation(&record.uid, rel);
+            }
+            if let Some(p) = &record.producer {
+                ws.delete_produced(p, &record.entity_ref);
+            }
+            let entry = HistoryEntry {
+                revision: record.revision + 1,
+                timestamp: timestamp.clone(),
+                producer: producer.to_owned(),
+                change: "deleted".into(),
+                uid: record.uid.clone(),
+                etag: None,
+                diff: Vec::new(),
+            };
+            ws.put_history(&record.entity_ref, &entry)?;
+        }
+        for pending in &pendings {
+            ws.put_pending(pending)?;
+        }
+        self.store.apply(ws)
+    }
+
+    fn any_relations(&self, org: &OrgId) -> StoreResult<bool> {
+        let start = crate::store::keys::prefix(crate::store::keys::REL_OUT, &[]);
+        let end = crate::store::prefix_end(&start);
+        let mut any = false;
+        self.store.scan_with(org, &start, &end, false, |_, _| {
+            any = true;
+            false
+        })?;
+        Ok(any)
+    }
+
+    fn write_upsert(
+        &self,
+        org: &OrgId,
+        ws: &mut WriteSet,
+        entity_ref: &str,
+        u: Upsert,
+        relations: Vec<Value>,
+        timestamp: &str,
+    ) -> StoreResult<()> {
+        let orphan = u.producer.is_none();
+        let etag = {
+            let mut hasher = Sha256::new();
+            hasher.update(u.hash.as_bytes());
+            hasher.update(serde_json::to_vec(&(&relations, &u.items, orphan)).unwrap_or_default());
+            let mut e = hex::encode(hasher.finalize());
+            e.truncate(40);
+            e
+        };
+        let mut value = u.processed;
+        if let Some(Value::Object(meta)) = value.get_mut("metadata") {
+            if orphan {
+                let annotations = meta
+                    .entry("annotations")
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(a) = annotations {
+                    a.insert(ANNOTATION_ORPHAN.into(), "true".into());
+                }
+            }
+            meta.insert("uid".into(), Value::String(u.uid.clone()));
+            meta.insert("etag".into(), Value::String(etag.clone()));
+        }
+        if let Value::Object(root) = &mut value {
+            root.insert("relations".into(), Value::Array(relations));
+            if u.items.is_empty() {
+                root.remove("status");
+            } else {
+                root.insert("status".into(), json!({"items": u.items}));
+            }
+        }
+        let revision = match &u.old {
+            Some((record, _)) => record.revision + 1,
+            None => self.store.last_revision(org, entity_ref)? + 1,
+        };
+        let record = EntityRecord {
+            uid: u.uid.clone(),
+            entity_ref: entity_ref.to_owned(),
+            producer: u.producer.clone(),
+            parents: u.parents,
+            source_location: u.source_location,
+            source_hash: u.hash,
+            emits: u.emits,
+            revision,
+            good: u.good,
+        };
+        let old_ref = u.old.as_ref().map(|(r, v)| (r, v));
+        let entry = HistoryEntry {
+            revision,
+            timestamp: timestamp.to_owned(),
+            producer: u.history_producer,
+            change: u.change.into(),
+            uid: u.uid.clone(),
+            etag: Some(etag),
+            diff: diff(old_ref.map(|(_, v)| v), &value),
+        };
+        let bytes = serde_json::to_vec(&value)?;
+        ws.put_entity(&record, old_ref, &value, bytes)?;
+        let old_emits: HashSet<&[String; 3]> = old_ref
+            .map(|(r, _)| r.emits.iter().collect())
+            .unwrap_or_default();
+        let new_emits: HashSet<&[String; 3]> = record.emits.iter().collect();
+        for rel in old_emits.difference(&new_emits) {
+            ws.delete_relation(&u.uid, rel);
+        }
+        for rel in new_emits.difference(&old_emits) {
+            ws.put_relation(&u.uid, rel);
+        }
+        if let Some((old_record, _)) = old_ref
+            && let Some(p) = &old_record.producer
+            && Some(p) != record.producer.as_ref()
+        {
+            ws.delete_produced(p, entity_ref);
+        }
+        if let Some(p) = &record.producer {
+            ws.put_produced(p, entity_ref, &u.uid);
+        }
+        if u.change == "created" {
+            ws.delete_pending(entity_ref);
+        }
+        ws.put_history(entity_ref, &entry)
+    }
+}
+
+/// `kind:namespace/name`, lowercased, of a document (namespace defaulted).
+pub fn ref_of(value: &Value) -> Option<String> {
+    let kind = value.get("kind")?.as_str()?;
+    let meta = value.get("metadata")?;
+    let name = meta.get("name")?.as_str()?;
+    let namespace = match meta.get("namespace").and_then(Value::as_str) {
+        Some(ns) if !ns.is_empty() => ns,
+        _ => crate::entity::DEFAULT_NAMESPACE,
+    };
+    if kind.is_empty() || name.is_empty() {
+        return None;
+    }
+    Some(format!("{kind}:{namespace}/{name}").to_lowercase())
+}
+
+/// An [`Entity`] with just what relation rules read (kind, namespace, name, spec).
+fn light_entity(value: &Value) -> Entity {
+    let text = |p: &str| value.pointer(p).and_then(Value::as_str).map(str::to_owned);
+    Entity {
+        api_version: text("/apiVersion").unwrap_or_default(),
+        kind: text("/kind").unwrap_or_default(),
+        metadata: EntityMeta {
+            name: text("/metadata/name").unwrap_or_default(),
+            namespace: text("/metadata/namespace"),
+            ..Default::default()
+        },
+        spec: value.get("spec").and_then(Value::as_object).cloned(),
+        relations: None,
+        status: None,
+        extra: Map::new(),
+    }
+}
+
+fn relations_to_emits(relations: Vec<crate::relations::Relation>) -> Vec<[String; 3]> {
+    let set: BTreeSet<[String; 3]> = relations
+        .into_iter()
+        .map(|r| [r.source.stringify(), r.relation_type, r.target.stringify()])
+        .collect();
+    set.into_iter().collect()
+}
+
+/// A served entity without what stitching adds (uid, etag, relations, status; the orphan
+/// annotation unless `keep_orphan`).
+fn strip(served: &Value, keep_orphan: bool) -> Value {
+    let mut value = served.clone();
+    if let Value::Object(root) = &mut value {
+        root.remove("relations");
+        root.remove("status");
+        if let Some(Value::Object(meta)) = root.get_mut("metadata") {
+            meta.remove("uid");
+            meta.remove("etag");
+            if !keep_orphan && let Some(Value::Object(a)) = meta.get_mut("annotations") {
+                a.remove(ANNOTATION_ORPHAN);
+            }
+        }
+    }
+    value
+}
+
+/// The `status.items` of a served entity.
+fn status_items(served: &Value) -> Vec<Value> {
+    served
+        .pointer("/status/items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}

@@ -1,0 +1,130 @@
+//! Turning what a producer emits into processing [`Candidate`]s: a registered location walked
+//! through a [`LocationReader`] (with its generated Location entity), or a provider's entities.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::status::walk_item;
+use super::{Candidate, ProducerRun};
+use crate::location::walk::WalkErrorKind;
+use crate::location::{
+    LocationReader, LocationSpec, apply_location_annotations, location_entity, resolve_target,
+    walk_location,
+};
+
+/// The producer id of a registered location.
+pub fn location_producer(id: &str) -> String {
+    format!("location:{id}")
+}
+
+/// The producer id of an entity provider.
+pub fn provider_producer(name: &str) -> String {
+    format!("provider:{name}")
+}
+
+/// Reads `root` (registered as location `id`) and everything it leads to.
+pub fn location_run(id: &str, root: &LocationSpec, reader: &dyn LocationReader) -> ProducerRun {
+    let generated = location_entity(root, None);
+    let generated_ref = generated.entity_ref().stringify();
+    let walk = walk_location(root, reader);
+
+    // Which entity emitted each location: the generated entity for the root, else the
+    // Location entity whose target it is.
+    let mut parent_of: HashMap<String, String> = HashMap::new();
+    parent_of.insert(root.to_ref(), generated_ref.clone());
+    for emitted in &walk.entities {
+        let entity = &emitted.entity;
+        if entity.kind != "Location" {
+            continue;
+        }
+        let spec_type = entity
+            .spec_str("type")
+            .unwrap_or(&emitted.location.location_type)
+            .to_owned();
+        let mut targets: Vec<&str> = entity.spec_str("target").into_iter().collect();
+        if let Some(Value::Array(items)) = entity.spec_field("targets") {
+            targets.extend(items.iter().filter_map(Value::as_str));
+        }
+        let me = entity.entity_ref().stringify();
+        for target in targets {
+            let resolved = resolve_target(&emitted.location, &spec_type, target);
+            parent_of
+                .entry(format!("{spec_type}:{resolved}"))
+                .or_insert_with(|| me.clone());
+        }
+    }
+    let parent = |location: &LocationSpec| {
+        parent_of
+            .get(&location.to_ref())
+            .cloned()
+            .unwrap_or_else(|| generated_ref.clone())
+    };
+
+    let mut run = ProducerRun::new(location_producer(id), false);
+    run.candidates.push(Candidate::new(
+        generated.to_value(),
+        Vec::new(),
+        Some(root.to_ref()),
+    ));
+    for emitted in walk.entities {
+        let parents = vec![parent(&emitted.location)];
+        run.candidates.push(Candidate::new(
+            emitted.entity.to_value(),
+            parents,
+            Some(emitted.location.to_ref()),
+        ));
+    }
+    for error in walk.errors {
+        match (error.kind, &error.unprocessed) {
+            (WalkErrorKind::Placeholder, Some(unprocessed)) => {
+                let mut candidate = Candidate::new(
+                    unprocessed.clone(),
+                    vec![parent(&error.location)],
+                    Some(error.location.to_ref()),
+                );
+                candidate.failure = Some(vec![walk_item(&error)]);
+                run.candidates.push(candidate);
+            }
+            (WalkErrorKind::Conflict, _) => run.messages.push(error.message.clone()),
+            (kind, _) => {
+                if matches!(
+                    kind,
+                    WalkErrorKind::NotFound
+                        | WalkErrorKind::Read
+                        | WalkErrorKind::Parse
+                        | WalkErrorKind::Envelope
+                        | WalkErrorKind::Placeholder
+                        | WalkErrorKind::Limit
+                ) {
+                    run.failed_locations.insert(error.location.to_ref());
+                }
+                run.parent_errors
+                    .entry(parent(&error.location))
+                    .or_default()
+                    .push(walk_item(&error));
+                run.messages.push(error.to_string());
+            }
+        }
+    }
+    run
+}
+
+/// A provider's full set of entities (Backstage's `applyMutation({type: 'full'})`): entities it
+/// no longer emits are deleted eagerly. Documents get the provider's origin annotations when
+/// they have none.
+pub fn provider_run(name: &str, entities: Vec<Value>) -> ProducerRun {
+    let mut run = ProducerRun::new(provider_producer(name), true);
+    let origin = LocationSpec::new("provider", name);
+    for mut value in entities {
+        let has_location = value
+            .pointer("/metadata/annotations/backstage.io~1managed-by-location")
+            .is_some();
+        if !has_location && value.get("metadata").is_some_and(Value::is_object) {
+            apply_location_annotations(&mut value, &origin, &origin);
+        }
+        run.candidates
+            .push(Candidate::new(value, Vec::new(), Some(origin.to_ref())));
+    }
+    run
+}
