@@ -24,7 +24,9 @@ async fn echo_over_http(client: &reqwest::Client, addr: std::net::SocketAddr) ->
 }
 
 fn text_of(view: &Value) -> &str {
-    view["sections"][0]["blocks"][0]["Text"].as_str().unwrap_or_else(|| panic!("no text block in {view}"))
+    view["sections"][0]["blocks"][0]["Text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no text block in {view}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,46 +42,103 @@ async fn install_upgrade_rollback_disable_remove_while_serving() {
     let (status, _) = echo_over_http(&client, addr).await;
     assert_eq!(status, 404, "not installed yet");
 
-    let r = client.post(&admin).query(&[("yes", "true")]).body(v1.clone()).send().await.unwrap();
+    let r = client
+        .post(&admin)
+        .query(&[("yes", "true")])
+        .body(v1.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let (status, view) = echo_over_http(&client, addr).await;
     assert_eq!(status, 200);
     assert_eq!(text_of(&view), "echo 0.1.0 svc");
 
-    let r = client.post(&admin).query(&[("yes", "true")]).body(v2).send().await.unwrap();
+    let r = client
+        .post(&admin)
+        .query(&[("yes", "true")])
+        .body(v2)
+        .send()
+        .await
+        .unwrap();
     let report: Value = r.json().await.unwrap();
     assert_eq!(report["version"], "0.2.0");
     assert_eq!(report["replaced"], "0.1.0");
     let (_, view) = echo_over_http(&client, addr).await;
-    assert_eq!(text_of(&view), "echo 0.2.0 svc", "the upgrade is live without a restart");
+    assert_eq!(
+        text_of(&view),
+        "echo 0.2.0 svc",
+        "the upgrade is live without a restart"
+    );
 
-    let r = client.post(format!("{admin}/test-echo/rollback")).send().await.unwrap();
+    let r = client
+        .post(format!("{admin}/test-echo/rollback"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let record: Value = r.json().await.unwrap();
     assert_eq!(record["current"]["version"], "0.1.0");
     assert_eq!(record["previous"]["version"], "0.2.0");
     let (_, view) = echo_over_http(&client, addr).await;
-    assert_eq!(text_of(&view), "echo 0.1.0 svc", "rolled back without a restart");
+    assert_eq!(
+        text_of(&view),
+        "echo 0.1.0 svc",
+        "rolled back without a restart"
+    );
 
-    client.post(format!("{admin}/test-echo/disable")).send().await.unwrap();
+    client
+        .post(format!("{admin}/test-echo/disable"))
+        .send()
+        .await
+        .unwrap();
     let (status, _) = echo_over_http(&client, addr).await;
     assert_eq!(status, 404, "disabled plugins get no calls");
-    client.post(format!("{admin}/test-echo/enable")).send().await.unwrap();
+    client
+        .post(format!("{admin}/test-echo/enable"))
+        .send()
+        .await
+        .unwrap();
     let (status, _) = echo_over_http(&client, addr).await;
     assert_eq!(status, 200);
 
-    let listed: Value = client.get(&admin).send().await.unwrap().json().await.unwrap();
+    let listed: Value = client
+        .get(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed[0]["id"], "test-echo");
     assert_eq!(listed[0]["active"], true);
-    assert!(listed[0]["metrics"]["calls"].as_u64().unwrap() >= 4, "{listed}");
+    assert!(
+        listed[0]["metrics"]["calls"].as_u64().unwrap() >= 4,
+        "{listed}"
+    );
 
-    let r = client.delete(format!("{admin}/test-echo")).send().await.unwrap();
+    let r = client
+        .delete(format!("{admin}/test-echo"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let (status, _) = echo_over_http(&client, addr).await;
     assert_eq!(status, 404);
-    let listed: Value = client.get(&admin).send().await.unwrap().json().await.unwrap();
+    let listed: Value = client
+        .get(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed, serde_json::json!([]));
-    let r = client.post(format!("{admin}/test-echo/rollback")).send().await.unwrap();
+    let r = client
+        .post(format!("{admin}/test-echo/rollback"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
 }
 
@@ -102,8 +161,11 @@ async fn bad_packages_are_refused_without_touching_state() {
     let err = install(&v2, Some(&"0".repeat(64))).unwrap_err().to_string();
     assert!(err.contains("digest mismatch"), "{err}");
 
-    let err = format!("{:#}", install(b"\0asm\x01\0\0\0garbage", None).unwrap_err());
-    assert!(err.contains("not") , "{err}");
+    let err = format!(
+        "{:#}",
+        install(b"\0asm\x01\0\0\0garbage", None).unwrap_err()
+    );
+    assert!(err.contains("not"), "{err}");
     let err = format!("{:#}", install(b"<html>not wasm</html>", None).unwrap_err());
     assert!(!err.is_empty());
 
@@ -114,8 +176,10 @@ async fn bad_packages_are_refused_without_touching_state() {
     // A signature that no longer matches the content.
     let key = portico_package::signature::keygen().unwrap();
     let signing = portico_package::signature::signing_key_from_pem(&key.signing_key_pem).unwrap();
-    let mut signed = portico_package::signature::sign(&v2, &signing, "author").unwrap();
-    signed[100] ^= 0xff;
+    // v2's signature moved onto v1: a valid component whose content changed after signing.
+    let signed_v2 = portico_package::signature::sign(&v2, &signing, "author").unwrap();
+    let mut signed = std::fs::read(TEST_ECHO_V1).unwrap();
+    signed.extend_from_slice(&signed_v2[v2.len()..]);
     let mut trusted = TrustedKeys::new();
     trusted.insert("author", &key.public_key).unwrap();
     let strict = TestHost::with_policy(PluginPolicy {
@@ -146,7 +210,13 @@ async fn bad_packages_are_refused_without_touching_state() {
     assert_eq!(host.manager.list().unwrap(), before);
     let view = host
         .runtime
-        .render_view("test-echo", &CallContext::org(OrgId::default_org()), "echo".into(), entity("svc"), vec![])
+        .render_view(
+            "test-echo",
+            &CallContext::org(OrgId::default_org()),
+            "echo".into(),
+            entity("svc"),
+            vec![],
+        )
         .await
         .unwrap();
     assert_eq!(first_text(&view), "echo 0.1.0 svc");
@@ -157,13 +227,20 @@ fn the_compile_cache_is_reused_and_keyed_by_engine() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(TEST_ECHO_V1).unwrap();
     let sha = "e".repeat(64);
-    let engine = portico::runtime::PorticoEngine::new(&Default::default()).unwrap().engine;
+    let portico_engine = portico::runtime::PorticoEngine::new(&Default::default()).unwrap();
+    let engine = portico_engine.engine.clone();
 
     let cache = ArtifactCache::new(dir.path(), &engine).unwrap();
-    assert_eq!(cache.load(&engine, &bytes, &sha).unwrap().1, CacheOutcome::Compiled);
+    assert_eq!(
+        cache.load(&engine, &bytes, &sha).unwrap().1,
+        CacheOutcome::Compiled
+    );
     // A new cache on the same directory (a restart) loads without compiling.
     let cache = ArtifactCache::new(dir.path(), &engine).unwrap();
-    assert_eq!(cache.load(&engine, &bytes, &sha).unwrap().1, CacheOutcome::Hit);
+    assert_eq!(
+        cache.load(&engine, &bytes, &sha).unwrap().1,
+        CacheOutcome::Hit
+    );
 
     // A differently configured engine misses the cache.
     let mut config = wasmtime::Config::new();
@@ -172,7 +249,10 @@ fn the_compile_cache_is_reused_and_keyed_by_engine() {
     let other = wasmtime::Engine::new(&config).unwrap();
     assert_ne!(engine_key(&engine), engine_key(&other));
     let cache = ArtifactCache::new(dir.path(), &other).unwrap();
-    assert_eq!(cache.load(&other, &bytes, &sha).unwrap().1, CacheOutcome::Compiled);
+    assert_eq!(
+        cache.load(&other, &bytes, &sha).unwrap().1,
+        CacheOutcome::Compiled
+    );
 
     // A corrupted artifact is detected and recompiled, never loaded.
     for entry in std::fs::read_dir(dir.path()).unwrap() {
@@ -185,5 +265,8 @@ fn the_compile_cache_is_reused_and_keyed_by_engine() {
         }
     }
     let cache = ArtifactCache::new(dir.path(), &engine).unwrap();
-    assert_eq!(cache.load(&engine, &bytes, &sha).unwrap().1, CacheOutcome::Compiled);
+    assert_eq!(
+        cache.load(&engine, &bytes, &sha).unwrap().1,
+        CacheOutcome::Compiled
+    );
 }

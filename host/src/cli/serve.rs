@@ -60,8 +60,9 @@ pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)>
     let settings = config.plugins.settings.clone();
     let app = Arc::new(App::open(config)?);
     if install_bundled {
-        // BUNDLED-WIRING: enabled once host/crates/bundled-plugins lands.
-        let _ = &settings;
+        for installed in crate::plugins::bundled::install_missing(&app.manager, &settings) {
+            tracing::info!(plugin = %installed, "installed bundled plugin");
+        }
     }
     let failures = app.manager.load_all()?;
     let mut metrics = Registry::default();

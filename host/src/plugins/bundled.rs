@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 /// Installs each bundled plugin that is not installed yet (an admin's removal of a bundled
 /// plugin is not undone on the next start only if `install_bundled` is off). Grants come
 /// from `plugins.settings.<id>.grants`, defaulting to everything the plugin requests.
-pub fn install_missing(manager: &PluginManager, settings: &BTreeMap<String, PluginSettings>) -> Vec<String> {
+pub fn install_missing(
+    manager: &PluginManager,
+    settings: &BTreeMap<String, PluginSettings>,
+) -> Vec<String> {
     let mut installed = Vec::new();
     for plugin in portico_bundled_plugins::BUNDLED {
         match manager.get(plugin.id) {
@@ -28,7 +31,9 @@ pub fn install_missing(manager: &PluginManager, settings: &BTreeMap<String, Plug
         };
         match manager.install(plugin.bytes, &options) {
             Ok(report) => installed.push(format!("{} {}", report.id, report.version)),
-            Err(err) => tracing::error!(plugin = plugin.id, error = %format!("{err:#}"), "cannot install a bundled plugin"),
+            Err(err) => {
+                tracing::error!(plugin = plugin.id, error = %format!("{err:#}"), "cannot install a bundled plugin")
+            }
         }
     }
     installed

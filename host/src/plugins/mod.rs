@@ -1,7 +1,7 @@
 //! Installed plugins: the registry that persists them and the manager that installs,
 //! upgrades, rolls back, enables, disables and removes them while the server runs.
 
-// pub mod bundled; (wired when the bundled-plugins crate lands)
+pub mod bundled;
 pub mod manager;
 pub mod registry;
 

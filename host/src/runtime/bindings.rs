@@ -17,9 +17,9 @@ pub mod v0_1_0 {
         require_store_data_send: true,
     });
 
-    pub use exports::portico::plugin::{actions, checks, docs, provider, views};
-    pub use portico::plugin::types::{Entity, EntityRef, ErrorKind, PluginError};
-    pub use portico::plugin::view_types;
+    pub use self::exports::portico::plugin::{actions, checks, docs, provider, views};
+    pub use self::portico::plugin::types::{Entity, EntityRef, ErrorKind, PluginError};
+    pub use self::portico::plugin::view_types;
 }
 
 /// The contract version the host speaks natively.

@@ -47,9 +47,25 @@ impl TestHost {
             ("allowed-secret".to_string(), "s3cret-value".to_string()),
             ("other-secret".to_string(), "must-not-leak".to_string()),
         ]);
-        let services = Arc::new(HostServices::new(storage.clone(), Arc::new(secrets), Arc::new(NoCatalog)));
-        let runtime = Arc::new(Runtime::new(&EngineSettings::default(), &dir.path().join("compiled"), services).unwrap());
-        let manager = Arc::new(PluginManager::new(storage.clone(), OrgId::default_org(), runtime.clone(), policy));
+        let services = Arc::new(HostServices::new(
+            storage.clone(),
+            Arc::new(secrets),
+            Arc::new(NoCatalog),
+        ));
+        let runtime = Arc::new(
+            Runtime::new(
+                &EngineSettings::default(),
+                &dir.path().join("compiled"),
+                services,
+            )
+            .unwrap(),
+        );
+        let manager = Arc::new(PluginManager::new(
+            storage.clone(),
+            OrgId::default_org(),
+            runtime.clone(),
+            policy,
+        ));
         TestHost {
             dir,
             storage,
@@ -91,7 +107,10 @@ impl TestHost {
     }
 }
 
-pub fn settings_with_config(id: &str, config: serde_json::Value) -> BTreeMap<String, PluginSettings> {
+pub fn settings_with_config(
+    id: &str,
+    config: serde_json::Value,
+) -> BTreeMap<String, PluginSettings> {
     let mut settings = BTreeMap::new();
     settings.insert(
         id.to_string(),
