@@ -1,4 +1,5 @@
-//! Builds every plugin crate under `plugins/` for `wasm32-wasip2` (release), the way
+//! Builds every plugin crate under `plugins/` for `wasm32-wasip2` (profile `release`, or
+//! `wasm-plugins` when the workspace's Cargo.toml defines that profile), the way
 //! wasmtime's `test-programs-artifacts` builds its guests: a nested `cargo build` with the
 //! workspace's `Cargo.lock` (`--locked`) into its own target directory
 //! (`<target>/wasm-plugins`), so it never waits on the outer build's lock. The components are
@@ -35,11 +36,12 @@ fn main() {
     let plugins = discover(&root.join("plugins"));
     ensure_target_installed();
     let target_dir = target_dir(&root, &out_dir).join("wasm-plugins");
-    let built = target_dir.join(TARGET).join("release");
+    let profile = profile(&root);
+    let built = target_dir.join(TARGET).join(profile);
     let artifact = |p: &Plugin| built.join(format!("{}.wasm", p.package.replace('-', "_")));
 
     let packages: Vec<&str> = plugins.iter().map(|p| p.package.as_str()).collect();
-    cargo_build(&root, &target_dir, &packages, None);
+    cargo_build(&root, &target_dir, profile, &packages, None);
     let mut files = Vec::new();
     for p in &plugins {
         let file = out_dir.join(format!("{}.wasm", p.id));
@@ -53,7 +55,7 @@ fn main() {
     }
     for p in plugins.iter().filter(|p| p.has_v2) {
         let feature = format!("{}/v2", p.package);
-        cargo_build(&root, &target_dir, &[&p.package], Some(&feature));
+        cargo_build(&root, &target_dir, profile, &[&p.package], Some(&feature));
         let file = out_dir.join(format!("{}-v2.wasm", p.id));
         copy(&artifact(p), &file);
         files.push((p, file, String::new(), "_V2"));
@@ -176,12 +178,37 @@ fn ensure_target_installed() {
     }
 }
 
-/// `cargo build --release --target wasm32-wasip2 --locked -p ...` in a clean environment.
-fn cargo_build(root: &Path, target_dir: &Path, packages: &[&str], features: Option<&str>) {
+/// The cargo profile for plugins: `wasm-plugins` when the workspace defines it (small wasm:
+/// `opt-level = "s"`, LTO, strip...), otherwise `release`.
+fn profile(root: &Path) -> &'static str {
+    let workspace = read_toml(&root.join("Cargo.toml"));
+    let defined = workspace
+        .get("profile")
+        .and_then(|p| p.get("wasm-plugins"))
+        .is_some();
+    if defined { "wasm-plugins" } else { "release" }
+}
+
+/// `cargo build --profile <profile> --target wasm32-wasip2 --locked -p ...` in a clean
+/// environment.
+fn cargo_build(
+    root: &Path,
+    target_dir: &Path,
+    profile: &str,
+    packages: &[&str],
+    features: Option<&str>,
+) {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root)
-        .args(["build", "--release", "--locked", "--target", TARGET])
+        .args([
+            "build",
+            "--profile",
+            profile,
+            "--locked",
+            "--target",
+            TARGET,
+        ])
         .arg("--target-dir")
         .arg(target_dir);
     for p in packages {
@@ -222,7 +249,7 @@ fn cargo_build(root: &Path, target_dir: &Path, packages: &[&str], features: Opti
     if !status.success() {
         panic!(
             "building the plugins for {TARGET} failed ({status}); the nested command was:\n  \
-             cd {} && cargo build --release --locked --target {TARGET} --target-dir {} {}{}",
+             cd {} && cargo build --profile {profile} --locked --target {TARGET} --target-dir {} {}{}",
             root.display(),
             target_dir.display(),
             packages
