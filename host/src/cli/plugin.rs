@@ -459,7 +459,7 @@ impl Remote {
 }
 
 enum Connection {
-    Local(App),
+    Local(Box<App>),
     Remote(Remote),
 }
 
@@ -479,7 +479,7 @@ fn connect(cli: &Cli, target: &Target) -> Result<Connection> {
     }
     let listen = config.server.listen;
     match App::open(config) {
-        Ok(app) => Ok(Connection::Local(app)),
+        Ok(app) => Ok(Connection::Local(Box::new(app))),
         Err(err) if format!("{err:#}").contains("in use by another Portico process") => {
             Ok(Connection::Remote(Remote {
                 base: format!("http://{listen}"),

@@ -69,7 +69,7 @@ fn manifest_text(bytes: &[u8]) -> Result<String> {
     let found = sections
         .manifest
         .context("the component has no portico:manifest section")?;
-    Ok(String::from_utf8(found.data.to_vec()).context("the manifest is not UTF-8")?)
+    String::from_utf8(found.data.to_vec()).context("the manifest is not UTF-8")
 }
 
 fn now() -> u64 {

@@ -25,11 +25,16 @@ pub struct TestHost {
 
 /// Limits small enough that hostile fixtures fail fast.
 pub fn test_limits() -> Limits {
-    let mut limits = Limits::default();
-    limits.memory_bytes = 32 * 1024 * 1024;
-    limits.deadlines.view = Duration::from_millis(400);
-    limits.max_result_bytes = 256 * 1024;
-    limits
+    let defaults = Limits::default();
+    Limits {
+        memory_bytes: 32 * 1024 * 1024,
+        deadlines: portico::runtime::limits::Deadlines {
+            view: Duration::from_millis(400),
+            ..defaults.deadlines
+        },
+        max_result_bytes: 256 * 1024,
+        ..defaults
+    }
 }
 
 impl TestHost {

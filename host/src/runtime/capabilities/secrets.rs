@@ -7,13 +7,7 @@ use crate::runtime::state::PluginState;
 
 impl Host for PluginState {
     fn get(&mut self, name: String) -> Result<String, PluginError> {
-        if !self
-            .identity
-            .grants
-            .secrets
-            .iter()
-            .any(|granted| *granted == name)
-        {
+        if !self.identity.grants.secrets.contains(&name) {
             self.deny("secrets", &format!("secret {name:?}"));
             return Err(denied(
                 "secrets",
