@@ -270,3 +270,50 @@ fn the_compile_cache_is_reused_and_keyed_by_engine() {
         CacheOutcome::Compiled
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_in_flight_finish_when_a_plugin_is_disabled() {
+    use axum::routing::get;
+    // A status server that answers after 200 ms, so the call is in flight during the disable.
+    let app = axum::Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            "slow ok"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let host = TestHost::new();
+    host.install(
+        portico_bundled_plugins::fixtures::TEST_HOSTILE,
+        &["http:127.0.0.1:*"],
+    );
+    let ctx = CallContext::org(OrgId::default_org());
+    let url = format!("http://{addr}/slow");
+    let in_flight = host.runtime.render_view(
+        "test-hostile",
+        &ctx,
+        "http".into(),
+        entity("x"),
+        vec![("url".into(), url)],
+    );
+    let disable = async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        host.manager.set_enabled("test-hostile", false).unwrap();
+    };
+    let (result, ()) = tokio::join!(in_flight, disable);
+    assert_eq!(
+        first_text(&result.unwrap()),
+        "ok 200",
+        "the call that started before the disable completes"
+    );
+    let after = host
+        .runtime
+        .render_view("test-hostile", &ctx, "ok".into(), entity("x"), vec![])
+        .await
+        .unwrap_err();
+    assert_eq!(after.kind, portico::runtime::CallErrorKind::NotAvailable);
+}

@@ -282,6 +282,17 @@ fn choose_grants(package: &Package, args: &InstallArgs) -> Result<GrantChoice> {
     for request in &manifest.capabilities {
         eprintln!("  - {}: {}", request.capability, request.reason);
     }
+    eprintln!("the component actually imports:");
+    for import in package
+        .imports
+        .iter()
+        .filter(|i| i.need != portico_package::ImportNeed::Always)
+    {
+        eprintln!("  - {} ({})", import.name, import.need.describe());
+    }
+    for issue in &package.issues {
+        eprintln!("  ! {}", issue.message);
+    }
     if !std::io::stdin().is_terminal() {
         bail!(
             "approve the capabilities above with --yes, or grant a subset with --grant (e.g. --grant kv)"
@@ -317,6 +328,9 @@ fn install(cli: &Cli, args: &InstallArgs) -> Result<()> {
             match &options.grants {
                 GrantChoice::AllRequested => query.push(("yes", "true".into())),
                 GrantChoice::Specs(specs) => query.push(("grant", specs.join(","))),
+                GrantChoice::RequestedWithoutWildcardHosts => {
+                    bail!("internal: bundled-plugin grants are not sent to servers")
+                }
             }
             remote.send(
                 remote

@@ -4,9 +4,10 @@ use super::manager::{GrantChoice, InstallOptions, PluginManager};
 use crate::config::PluginSettings;
 use std::collections::BTreeMap;
 
-/// Installs each bundled plugin that is not installed yet (an admin's removal of a bundled
-/// plugin is not undone on the next start only if `install_bundled` is off). Grants come
-/// from `plugins.settings.<id>.grants`, defaulting to everything the plugin requests.
+/// Installs each bundled plugin that is not installed yet (set `install_bundled: false` to
+/// keep a removed bundled plugin removed). Grants come from `plugins.settings.<id>.grants`,
+/// defaulting to everything the plugin requests except HTTP to any host (`*`): the admin
+/// names the hosts.
 pub fn install_missing(
     manager: &PluginManager,
     settings: &BTreeMap<String, PluginSettings>,
@@ -23,7 +24,7 @@ pub fn install_missing(
         }
         let grants = match settings.get(plugin.id).and_then(|s| s.grants.clone()) {
             Some(specs) => GrantChoice::Specs(specs),
-            None => GrantChoice::AllRequested,
+            None => GrantChoice::RequestedWithoutWildcardHosts,
         };
         let options = InstallOptions {
             expected_sha256: None,

@@ -23,6 +23,9 @@ pub enum GrantChoice {
     AllRequested,
     /// CLI grant strings (`kv`, `http:api.github.com`, `secrets:token`, `all`).
     Specs(Vec<String>),
+    /// Everything requested except HTTP patterns that match any host (`*`): what Portico
+    /// grants its bundled plugins unless the config says otherwise.
+    RequestedWithoutWildcardHosts,
 }
 
 #[derive(Clone, Debug)]
@@ -156,6 +159,11 @@ impl PluginManager {
         let grants = match choice {
             GrantChoice::AllRequested => Grants::all_requested(&manifest.capabilities),
             GrantChoice::Specs(specs) => Grants::from_cli(specs, &manifest.capabilities)?,
+            GrantChoice::RequestedWithoutWildcardHosts => {
+                let mut grants = Grants::all_requested(&manifest.capabilities);
+                grants.http.retain(|pattern| !pattern.is_any_host());
+                grants
+            }
         };
         grants.check_within(&manifest.capabilities)?;
         Ok(grants)

@@ -18,7 +18,9 @@ const VIEW_ID: &str = "service-status";
 /// The plugin's configuration (validated by the host against `[config] schema`).
 #[derive(Debug, Deserialize)]
 pub struct Config {
-    pub status_url: String,
+    /// Unset: the card explains how to configure it (the checks work regardless).
+    #[serde(default)]
+    pub status_url: Option<String>,
     #[serde(default)]
     pub token_secret: Option<String>,
     #[serde(default = "default_ttl")]
@@ -92,8 +94,14 @@ impl Views for ServiceStatus {
 /// The status document, from the kv cache unless `refresh`; `true` when it came from cache.
 fn fetch(entity: &EntityRef, d: &Descriptor, refresh: bool) -> Result<(StatusDoc, bool)> {
     let config: Config = config::get()?;
+    let Some(template) = &config.status_url else {
+        return Err(PluginError::invalid_input(
+            "no status endpoint is configured: set `plugins.settings.service-status.config.status_url` \
+             in portico.yaml (e.g. https://status.example.com/api/{name})",
+        ));
+    };
     let name = d.annotation(NAME_ANNOTATION).unwrap_or(&entity.name);
-    let url = status_url(&config.status_url, &entity.kind, &entity.namespace, name);
+    let url = status_url(template, &entity.kind, &entity.namespace, name);
     let cache_key = format!("status:{url}");
     if !refresh
         && config.cache_ttl_seconds > 0

@@ -1,0 +1,257 @@
+//! The `portico` binary as users run it: inspect, keygen/pack/sign, install against the data
+//! directory, and — while `portico serve` holds the data directory — through the server.
+
+use portico_bundled_plugins::fixtures::{TEST_ECHO_V1, TEST_ECHO_V2};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn portico(config: Option<&Path>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_portico"));
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    command
+        .args(args)
+        .env_remove("PORTICO_CONFIG")
+        .env("PORTICO_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("running portico")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn inspect_shows_manifest_and_imports_and_refuses_garbage() {
+    let out = portico(None, &["plugin", "inspect", TEST_ECHO_V1]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("test-echo"), "{text}");
+    assert!(text.contains("0.1.0"), "{text}");
+
+    let out = portico(None, &["plugin", "inspect", "--json", TEST_ECHO_V1]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["manifest"]["id"], "test-echo");
+    assert!(
+        json["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| !i["name"].as_str().unwrap().contains("kv"))
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.wasm");
+    std::fs::write(&garbage, b"definitely not wasm").unwrap();
+    let out = portico(None, &["plugin", "inspect", garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("not a valid Portico plugin"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = portico(None, &["plugin", "inspect"]);
+    assert_eq!(out.status.code(), Some(2), "usage errors exit with 2");
+}
+
+#[test]
+fn keygen_sign_and_install_with_required_signatures() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("author.pem");
+    let out = portico(None, &["plugin", "keygen", "--out", key.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let public = stdout(&out)
+        .lines()
+        .find(|l| l.starts_with("ed25519:"))
+        .expect("public key printed")
+        .to_string();
+    // keygen never overwrites a key.
+    assert!(
+        !portico(None, &["plugin", "keygen", "--out", key.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let config = dir.path().join("portico.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "storage:\n  path: data\nplugins:\n  install_bundled: false\n  require_signatures: true\n  trusted_keys:\n    - {{ id: author, public_key: \"{public}\" }}\n"
+        ),
+    )
+    .unwrap();
+
+    let unsigned = portico(Some(&config), &["plugin", "install", TEST_ECHO_V1, "--yes"]);
+    assert_eq!(unsigned.status.code(), Some(1));
+    assert!(
+        stderr(&unsigned).contains("not signed"),
+        "{}",
+        stderr(&unsigned)
+    );
+
+    let signed = dir.path().join("echo.wasm");
+    let out = portico(
+        None,
+        &[
+            "plugin",
+            "sign",
+            TEST_ECHO_V1,
+            "--key",
+            key.to_str().unwrap(),
+            "--key-id",
+            "author",
+            "-o",
+            signed.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = portico(
+        Some(&config),
+        &["plugin", "install", signed.to_str().unwrap(), "--yes"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("installed test-echo 0.1.0"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = portico(Some(&config), &["plugin", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["current"]["signed_by"], "author");
+
+    // Without a terminal and without --yes/--grant, nothing is installed.
+    let out = portico(
+        Some(&config),
+        &["plugin", "install", signed.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "no capabilities requested: nothing to approve; {}",
+        stderr(&out)
+    );
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_ready(base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::blocking::get(format!("{base}/readyz"))
+            && r.status().is_success()
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the server at {base} did not become ready");
+}
+
+fn echo_text(base: &str) -> String {
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/plugins/test-echo/views/echo"))
+        .json(&serde_json::json!({ "entity": { "kind": "Component", "metadata": { "name": "svc" } } }))
+        .send()
+        .unwrap();
+    let body: serde_json::Value = r.json().unwrap();
+    body["sections"][0]["blocks"][0]["Text"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn the_cli_goes_through_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = dir.path().join("portico.yaml");
+    std::fs::write(
+        &config,
+        format!("server:\n  listen: 127.0.0.1:{port}\nstorage:\n  path: data\n"),
+    )
+    .unwrap();
+    let server = Server(
+        Command::new(env!("CARGO_BIN_EXE_portico"))
+            .args(["--config", config.to_str().unwrap(), "serve"])
+            .env("PORTICO_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base);
+
+    // The bundled plugin was installed, without HTTP to any host.
+    let plugins: serde_json::Value = reqwest::blocking::get(format!("{base}/api/admin/plugins"))
+        .unwrap()
+        .json()
+        .unwrap();
+    let status = plugins
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "service-status")
+        .expect("bundled plugin installed");
+    assert_eq!(
+        status["current"]["grants"]["http"],
+        serde_json::json!([]),
+        "{status}"
+    );
+    assert_eq!(status["current"]["grants"]["kv"], true);
+
+    let c = Some(config.as_path());
+    let out = portico(c, &["plugin", "install", TEST_ECHO_V1, "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(echo_text(&base), "echo 0.1.0 svc");
+    let out = portico(c, &["plugin", "install", TEST_ECHO_V2, "--yes"]);
+    assert!(stdout(&out).contains("replaced 0.1.0"), "{}", stdout(&out));
+    assert_eq!(echo_text(&base), "echo 0.2.0 svc");
+    let out = portico(c, &["plugin", "rollback", "test-echo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(echo_text(&base), "echo 0.1.0 svc");
+    let out = portico(c, &["plugin", "list"]);
+    assert!(stdout(&out).contains("test-echo"), "{}", stdout(&out));
+    let out = portico(c, &["plugin", "remove", "test-echo"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = portico(c, &["plugin", "remove", "test-echo"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no plugin with id"),
+        "{}",
+        stderr(&out)
+    );
+
+    let metrics = reqwest::blocking::get(format!("{base}/metrics"))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        metrics.contains("portico_plugin_calls_total{plugin=\"test-echo\",call=\"render\"}"),
+        "{metrics}"
+    );
+    drop(server);
+}
