@@ -74,7 +74,15 @@ mod tests {
     fn org_ids_must_be_dns_labels() {
         assert!(OrgId::new("acme").is_ok());
         assert!(OrgId::new("acme-2").is_ok());
-        for bad in ["", "-acme", "acme-", "Acme", "ac/me", "a\0b", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "-acme",
+            "acme-",
+            "Acme",
+            "ac/me",
+            "a\0b",
+            &"a".repeat(64),
+        ] {
             let err = OrgId::new(bad).unwrap_err().to_string();
             assert!(err.contains("DNS label"), "{bad:?}: {err}");
         }

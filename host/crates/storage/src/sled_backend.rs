@@ -163,7 +163,8 @@ impl Storage for SledStorage {
         if batch.is_empty() {
             return Ok(());
         }
-        let mut tables: Vec<&'static str> = batch.ops().iter().map(|op| op.space().table()).collect();
+        let mut tables: Vec<&'static str> =
+            batch.ops().iter().map(|op| op.space().table()).collect();
         tables.sort_unstable();
         tables.dedup();
         let has_expect = batch.ops().iter().any(|op| matches!(op, Op::Expect { .. }));
@@ -174,7 +175,9 @@ impl Storage for SledStorage {
             let mut sled_batch = sled::Batch::default();
             for op in batch.into_ops() {
                 match op {
-                    Op::Put { space, key, value } => sled_batch.insert(full_key(&space, &key), value),
+                    Op::Put { space, key, value } => {
+                        sled_batch.insert(full_key(&space, &key), value)
+                    }
                     Op::Delete { space, key } => sled_batch.remove(full_key(&space, &key)),
                     Op::Expect { .. } => unreachable!("checked above"),
                 }
@@ -187,7 +190,12 @@ impl Storage for SledStorage {
             .iter()
             .map(|t| self.tree(t))
             .collect::<StorageResult<_>>()?;
-        let index_of = |table: &str| tables.iter().position(|t| *t == table).expect("table collected");
+        let index_of = |table: &str| {
+            tables
+                .iter()
+                .position(|t| *t == table)
+                .expect("table collected")
+        };
         let ops = batch.into_ops();
         let result = trees.as_slice().transaction(|txs| {
             // Check every precondition before the first write.
@@ -206,7 +214,8 @@ impl Storage for SledStorage {
             for op in &ops {
                 match op {
                     Op::Put { space, key, value } => {
-                        txs[index_of(space.table())].insert(full_key(space, key), value.as_slice())?;
+                        txs[index_of(space.table())]
+                            .insert(full_key(space, key), value.as_slice())?;
                     }
                     Op::Delete { space, key } => {
                         txs[index_of(space.table())].remove(full_key(space, key))?;
@@ -249,7 +258,8 @@ mod tests {
     }
 
     fn keys(iter: EntryIter<'_>) -> Vec<String> {
-        iter.map(|e| String::from_utf8(e.unwrap().0).unwrap()).collect()
+        iter.map(|e| String::from_utf8(e.unwrap().0).unwrap())
+            .collect()
     }
 
     #[test]
@@ -267,7 +277,10 @@ mod tests {
         assert_eq!(store.get(&acme, b"k2").unwrap(), None);
         assert_eq!(keys(store.scan_prefix(&acme, b"")), vec!["k1"]);
         assert_eq!(keys(store.scan_range(&acme, b"", b"", false)), vec!["k1"]);
-        assert_eq!(keys(store.scan_range(&globex, b"", b"", true)), vec!["k2", "k1"]);
+        assert_eq!(
+            keys(store.scan_range(&globex, b"", b"", true)),
+            vec!["k2", "k1"]
+        );
     }
 
     #[test]
@@ -279,9 +292,18 @@ mod tests {
             batch.put(&acme, k, k);
         }
         store.apply(batch).unwrap();
-        assert_eq!(keys(store.scan_range(&acme, b"b", b"d", false)), vec!["b", "c"]);
-        assert_eq!(keys(store.scan_range(&acme, b"b", b"d", true)), vec!["c", "b"]);
-        assert_eq!(keys(store.scan_range(&acme, b"c", b"", false)), vec!["c", "d"]);
+        assert_eq!(
+            keys(store.scan_range(&acme, b"b", b"d", false)),
+            vec!["b", "c"]
+        );
+        assert_eq!(
+            keys(store.scan_range(&acme, b"b", b"d", true)),
+            vec!["c", "b"]
+        );
+        assert_eq!(
+            keys(store.scan_range(&acme, b"c", b"", false)),
+            vec!["c", "d"]
+        );
         assert!(keys(store.scan_range(&acme, b"d", b"a", false)).is_empty());
     }
 
