@@ -161,3 +161,63 @@ fn configuration_is_validated_against_the_plugins_schema() {
     assert!(message.contains("status_url"), "{message}");
     assert!(host.manager.list().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_concurrency_limit_are_busy() {
+    use axum::routing::get;
+    // A status endpoint that takes a second: the view call holds the plugin's only slot.
+    let app = axum::Router::new().route(
+        "/status/{name}",
+        get(|| async {
+            tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+            axum::Json(serde_json::json!({ "status": "ok" }))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let mut settings = settings_with_config(
+        "service-status",
+        serde_json::json!({ "status_url": format!("http://{addr}/status/{{name}}"), "timeout_ms": 5000 }),
+    );
+    let limits = &mut settings.get_mut("service-status").unwrap().limits;
+    limits.max_concurrent_calls = Some(1);
+    limits.view_deadline = Some(std::time::Duration::from_secs(3));
+    limits.check_deadline = Some(std::time::Duration::from_millis(200));
+    let host = TestHost::with_policy(PluginPolicy {
+        default_limits: test_limits(),
+        settings,
+        ..PluginPolicy::default()
+    });
+    let plugin = portico_bundled_plugins::bundled("service-status").unwrap();
+    host.manager
+        .install(
+            plugin.bytes,
+            &portico::plugins::InstallOptions {
+                expected_sha256: None,
+                grants: GrantChoice::Specs(vec!["http:127.0.0.1:*".into(), "kv".into()]),
+            },
+        )
+        .unwrap();
+
+    let ctx = CallContext::org(OrgId::default_org());
+    let slow = host.runtime.render_view(
+        "service-status",
+        &ctx,
+        "service-status".into(),
+        entity("payments"),
+        vec![],
+    );
+    let queued = async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        host.runtime
+            .evaluate_checks("service-status", &ctx, entity("payments"))
+            .await
+    };
+    let (slow, queued) = tokio::join!(slow, queued);
+    assert!(slow.is_ok(), "{slow:?}");
+    let err = queued.unwrap_err();
+    assert_eq!(err.kind, portico::runtime::CallErrorKind::Busy, "{err}");
+    assert!(err.message.contains("max_concurrent_calls"), "{err}");
+}
