@@ -324,3 +324,40 @@ async fn kv_without_the_grant_is_denied() {
         first_text(&v)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_environment_no_arguments_no_filesystem() {
+    let host = host();
+    let run = |view: &'static str, path: &'static str| {
+        let host = &host;
+        async move {
+            let v = host
+                .runtime
+                .render_view(
+                    "test-hostile",
+                    &ctx(),
+                    view.into(),
+                    entity("x"),
+                    params(&[("path", path)]),
+                )
+                .await
+                .unwrap();
+            first_text(&v)
+        }
+    };
+    // SAFETY: no other thread of this test process reads this variable.
+    unsafe { std::env::set_var("PORTICO_TEST_HOST_SECRET_ENV", "leak") };
+    assert_eq!(run("env", "").await, "env 0 args 0");
+    for path in ["/etc/passwd", "/proc/self/environ", "Cargo.toml", "."] {
+        let text = run("fs-read", path).await;
+        assert!(text.starts_with("error"), "{path}: {text}");
+    }
+    let target = host.dir.path().join("pwned");
+    let text = run(
+        "fs-write",
+        Box::leak(target.display().to_string().into_boxed_str()),
+    )
+    .await;
+    assert!(text.starts_with("error"), "{text}");
+    assert!(!target.exists());
+}

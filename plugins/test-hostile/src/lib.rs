@@ -50,6 +50,20 @@ impl Views for Hostile {
                 kv::set(param("key"), param("value").as_bytes(), None)
                     .map(|()| param("value").to_string()),
             ),
+            // The sandbox gives no environment, arguments or filesystem.
+            "env" => format!(
+                "env {} args {}",
+                std::env::vars_os().count(),
+                std::env::args_os().count()
+            ),
+            "fs-read" => match std::fs::read(param("path")) {
+                Ok(bytes) => format!("ok {}", bytes.len()),
+                Err(error) => format!("error {error}"),
+            },
+            "fs-write" => match std::fs::write(param("path"), b"pwned") {
+                Ok(()) => "ok".to_string(),
+                Err(error) => format!("error {error}"),
+            },
             other => return Err(PluginError::not_found(format!("no view `{other}`"))),
         };
         Ok(View::untitled().text(text))
