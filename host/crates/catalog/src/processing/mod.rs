@@ -160,7 +160,7 @@ struct Upsert {
 type RelDelta = HashMap<String, Vec<(String, String, String)>>;
 
 /// Largest write set applied at once; larger runs are split at entity boundaries.
-const MAX_BATCH_OPS: usize = 250_000;
+const MAX_BATCH_OPS: usize = 20_000;
 
 impl Engine<'_> {
     /// Processes one producer run and writes the outcome.
@@ -212,6 +212,8 @@ impl Engine<'_> {
                         continue;
                     }
                     let old = self.store.entity(org, &uid)?.unwrap_or(Value::Null);
+                    let mut record = record;
+                    record.emits = self.emits_of(&old);
                     let up = if failed && (record.good || !p.serve_on_failure) {
                         // Keep the last good version; only its status (and ownership) change.
                         Upsert {
@@ -286,7 +288,7 @@ impl Engine<'_> {
             if seen.contains(&entity_ref) {
                 continue;
             }
-            let Some(record) = self.store.record(org, &uid)? else {
+            let Some(mut record) = self.store.record(org, &uid)? else {
                 continue;
             };
             if record.producer.as_deref() != Some(producer.as_str()) {
@@ -301,6 +303,7 @@ impl Engine<'_> {
                 continue;
             }
             let old = self.store.entity(org, &uid)?.unwrap_or(Value::Null);
+            record.emits = self.emits_of(&old);
             if run.eager || self.orphan_strategy == OrphanStrategy::Delete {
                 report.deleted += 1;
                 deletes.push((record, old));
@@ -352,6 +355,25 @@ impl Engine<'_> {
         };
         self.commit(org, Vec::new(), records, Vec::new(), who, &mut report)?;
         Ok(report)
+    }
+
+    /// A stored entity's record (with the relations it emits) and served document.
+    pub fn load(&self, org: &OrgId, uid: &str) -> StoreResult<Option<(EntityRecord, Value)>> {
+        Ok(self
+            .store
+            .record_and_entity(org, uid)?
+            .map(|(mut record, entity)| {
+                record.emits = self.emits_of(&entity);
+                (record, entity)
+            }))
+    }
+
+    /// The relations a (served or processed) document's spec emits.
+    fn emits_of(&self, value: &Value) -> Vec<[String; 3]> {
+        self.rules
+            .relations_for(&light_entity(value))
+            .map(relations_to_emits)
+            .unwrap_or_default()
     }
 
     fn producer_alive(
@@ -526,7 +548,7 @@ impl Engine<'_> {
         affected.extend(added.keys().cloned());
         affected.extend(removed.keys().cloned());
 
-        let any_relations = self.any_relations(org)?;
+        let any_relations = self.store.has_relations(org)?;
         let mut relations_of: HashMap<String, Vec<Value>> = HashMap::new();
         for source in &affected {
             if deleted_refs.contains(source.as_str()) {
@@ -559,9 +581,7 @@ impl Engine<'_> {
                 let Some(uid) = self.store.uid_by_ref(org, source)? else {
                     continue;
                 };
-                let (Some(record), Some(old)) =
-                    (self.store.record(org, &uid)?, self.store.entity(org, &uid)?)
-                else {
+                let Some((record, old)) = self.load(org, &uid)? else {
                     continue;
                 };
                 if old.get("relations") == Some(&Value::Array(relations.clone())) {
@@ -628,17 +648,6 @@ impl Engine<'_> {
             ws.put_pending(pending)?;
         }
         self.store.apply(ws)
-    }
-
-    fn any_relations(&self, org: &OrgId) -> StoreResult<bool> {
-        let start = crate::store::keys::prefix(crate::store::keys::REL_OUT, &[]);
-        let end = crate::store::prefix_end(&start);
-        let mut any = false;
-        self.store.scan_with(org, &start, &end, false, |_, _| {
-            any = true;
-            false
-        })?;
-        Ok(any)
     }
 
     fn write_upsert(
@@ -726,7 +735,7 @@ impl Engine<'_> {
         if let Some(p) = &record.producer {
             ws.put_produced(p, entity_ref, &u.uid);
         }
-        if u.change == "created" {
+        if u.change == "created" && self.store.pending(org, entity_ref)?.is_some() {
             ws.delete_pending(entity_ref);
         }
         ws.put_history(entity_ref, &entry)
@@ -749,7 +758,7 @@ pub fn ref_of(value: &Value) -> Option<String> {
 }
 
 /// An [`Entity`] with just what relation rules read (kind, namespace, name, spec).
-fn light_entity(value: &Value) -> Entity {
+pub fn light_entity(value: &Value) -> Entity {
     let text = |p: &str| value.pointer(p).and_then(Value::as_str).map(str::to_owned);
     Entity {
         api_version: text("/apiVersion").unwrap_or_default(),
@@ -766,7 +775,8 @@ fn light_entity(value: &Value) -> Entity {
     }
 }
 
-fn relations_to_emits(relations: Vec<crate::relations::Relation>) -> Vec<[String; 3]> {
+/// Relations as `[source, type, target]` with lowercased refs, sorted and deduplicated.
+pub fn relations_to_emits(relations: Vec<crate::relations::Relation>) -> Vec<[String; 3]> {
     let set: BTreeSet<[String; 3]> = relations
         .into_iter()
         .map(|r| [r.source.stringify(), r.relation_type, r.target.stringify()])

@@ -3,24 +3,15 @@
 //!
 //! | prefix | key                                   | value                              |
 //! |--------|---------------------------------------|------------------------------------|
-//! | `e`    | `e\0<uid>`                            | the served entity (JSON)           |
-//! | `m`    | `m\0<uid>`                            | [`super::EntityRecord`] (JSON)     |
+//! | `e`    | `e\0<uid>`                            | record length (u32 BE), [`super::EntityRecord`] JSON, entity JSON |
 //! | `n`    | `n\0<kind:namespace/name lowercased>` | uid                                |
-//! | `s`    | `s\0<field path>\0<value>\0<uid>`     | the value as written (for facets)  |
-//! | `r`    | `r\0<source>\0<type>\0<target>\0<origin uid>` | empty                      |
-//! | `i`    | `i\0<target>\0<type>\0<source>\0<origin uid>` | empty                      |
-//! | `p`    | `p\0<producer>\0<entity ref>`         | uid                                |
 //! | `l`    | `l\0<location id>`                    | [`super::LocationRecord`] (JSON)   |
 //! | `t`    | `t\0<type>:<target>`                  | location id                        |
 //! | `h`    | `h\0<entity ref>\0<revision, 20 digits>` | [`super::HistoryEntry`] (JSON)  |
 //! | `f`    | `f\0<entity ref>`                     | [`super::PendingRecord`] (JSON)    |
 //!
-//! Search values are lowercased; a `null` (or a value over 200 characters, as Backstage
-//! treats it) is stored as the single byte `0xFF`, which no UTF-8 string contains, so it
-//! sorts after every real value. Parts containing `\0` are never indexed.
-
-/// The value part of a posting for `null` and over-long values.
-pub const NULL_VALUE: &[u8] = &[0xFF];
+//! Search postings, relations and producer membership are derived in memory (see
+//! [`super::index`]). Key parts containing `\0` are never written.
 
 /// `prefix \0 part \0 part ...` (no trailing separator).
 pub fn key(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
@@ -65,12 +56,7 @@ pub fn revision(rev: u64) -> String {
 }
 
 pub const ENTITY: u8 = b'e';
-pub const RECORD: u8 = b'm';
 pub const NAME: u8 = b'n';
-pub const SEARCH: u8 = b's';
-pub const REL_OUT: u8 = b'r';
-pub const REL_IN: u8 = b'i';
-pub const PRODUCED: u8 = b'p';
 pub const LOCATION: u8 = b'l';
 pub const LOCATION_TARGET: u8 = b't';
 pub const HISTORY: u8 = b'h';

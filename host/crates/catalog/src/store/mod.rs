@@ -1,20 +1,27 @@
-//! Persistence of processed entities per organization on a [`Storage`]: entities by uid and the
-//! name, search, relation, producer, location, history indexes, written in atomic batches.
+//! Persistence of processed entities per organization on a [`Storage`]: entities (with their
+//! record) by uid, the name index, history, locations; plus the derived search/relation indexes.
 //!
-//! Everything lives in one table ([`TABLE`]) under the organization's keyspace, with one byte
-//! prefix per index (see [`keys`]). A [`WriteSet`] collects the writes of any number of entity
-//! changes; each change's entity, record, every index entry and its history entry go into the same
-//! [`Batch`], and [`Store::apply`] applies it atomically, so a crash never leaves an entity without
-//! its indexes. Reads are point gets and prefix scans; nothing here scans every entity.
+//! Persisted, in one table ([`TABLE`]) with one byte prefix per kind of key ([`keys`]): each
+//! entity change writes its entity+record, name index entry and history entry in the same
+//! [`Batch`], applied atomically by [`Store::apply`]. The search postings (`field\0value\0uid`),
+//! the relation index and producer membership are derived from the stored entities: they live in
+//! memory ([`index::OrgIndex`]), are rebuilt from the entities when an organization is first
+//! used, and are updated right after each batch is applied. Persisting them as one key each cost
+//! ~37 backend writes per entity, and sled sustains ~140k writes/s, so ingesting 10,000 entities
+//! took 2.5 s; derived in memory, a crash can never leave them inconsistent with the entities.
 
 pub mod history;
+pub mod index;
 pub mod keys;
 pub mod search;
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use index::{IndexOp, OrgIndex};
 
 use portico_storage::{Batch, Keyspace, OrgId, Storage, StorageError};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -44,8 +51,9 @@ pub struct EntityRecord {
     pub source_location: Option<String>,
     /// Hash of the processing input and outcome; unchanged hash means nothing to write.
     pub source_hash: String,
-    /// The relations this entity's spec emits (source, type, target), lowercased refs.
-    #[serde(default)]
+    /// The relations this entity's spec emits (source, type, target), lowercased refs. Not
+    /// stored: the processing engine derives them from the served entity when it loads one.
+    #[serde(skip)]
     pub emits: Vec<[String; 3]>,
     /// The current revision (see [`HistoryEntry::revision`]).
     pub revision: u64,
@@ -112,6 +120,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     storage: Arc<dyn Storage>,
     writer: Arc<Mutex<()>>,
+    rules: Arc<crate::relations::RelationRules>,
+    indexes: Arc<RwLock<HashMap<OrgId, Arc<RwLock<OrgIndex>>>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -134,10 +144,62 @@ pub struct PostingEntry {
 impl Store {
     /// A store on `storage`.
     pub fn new(storage: Arc<dyn Storage>) -> Self {
+        Self::with_rules(storage, crate::relations::RelationRules::builtin())
+    }
+
+    /// A store whose relation index follows `rules`.
+    pub fn with_rules(storage: Arc<dyn Storage>, rules: crate::relations::RelationRules) -> Self {
         Store {
             storage,
             writer: Arc::new(Mutex::new(())),
+            rules: Arc::new(rules),
+            indexes: Arc::new(RwLock::new(HashMap::new())),
         }
+    }
+
+    /// The relations an entity document's spec emits, `[source, type, target]` lowercased.
+    pub fn emits_of(&self, value: &Value) -> Vec<[String; 3]> {
+        self.rules
+            .relations_for(&crate::processing::light_entity(value))
+            .map(crate::processing::relations_to_emits)
+            .unwrap_or_default()
+    }
+
+    /// The organization's derived indexes, built from its entities on first use.
+    pub fn index(&self, org: &OrgId) -> StoreResult<Arc<RwLock<OrgIndex>>> {
+        if let Some(index) = self
+            .indexes
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(org)
+        {
+            return Ok(index.clone());
+        }
+        let mut all = self.indexes.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(index) = all.get(org) {
+            return Ok(index.clone());
+        }
+        let mut index = OrgIndex::default();
+        for entry in self
+            .storage
+            .scan_prefix(&Self::space(org), &prefix(ENTITY, &[]))
+        {
+            let (_, bytes) = entry?;
+            let (record, entity) = split_stored(&bytes)?;
+            let entity: Value = serde_json::from_slice(entity)?;
+            for op in entity_index_ops(&record, &entity, &self.emits_of(&entity), true) {
+                index.apply(op);
+            }
+        }
+        let index = Arc::new(RwLock::new(index));
+        all.insert(org.clone(), index.clone());
+        Ok(index)
+    }
+
+    fn read_index<T>(&self, org: &OrgId, f: impl FnOnce(&OrgIndex) -> T) -> StoreResult<T> {
+        let index = self.index(org)?;
+        let guard = index.read().unwrap_or_else(|p| p.into_inner());
+        Ok(f(&guard))
     }
 
     /// The backend.
@@ -156,9 +218,49 @@ impl Store {
         self.writer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies a write set atomically.
+    /// Applies a write set atomically. Operations are applied in key order (the last write of
+    /// a key wins), which keeps the backend's tree appends cheap.
     pub fn apply(&self, writes: WriteSet) -> StoreResult<()> {
-        Ok(self.storage.apply(writes.batch)?)
+        if writes.ops.is_empty() && writes.index_ops.is_empty() {
+            return Ok(());
+        }
+        if std::env::var_os("PORTICO_CATALOG_TRACE").is_some() {
+            let mut by_prefix: std::collections::BTreeMap<u8, (usize, usize)> = Default::default();
+            for (k, v) in &writes.ops {
+                let e = by_prefix.entry(k[0]).or_default();
+                e.0 += 1;
+                e.1 += k.len() + v.as_ref().map_or(0, Vec::len);
+            }
+            let summary: Vec<String> = by_prefix
+                .iter()
+                .map(|(p, (n, b))| format!("{}:{n}/{b}B", *p as char))
+                .collect();
+            eprintln!("apply {} ops: {}", writes.ops.len(), summary.join(" "));
+        }
+        let mut batch = Batch::new();
+        for (key, value) in writes.ops {
+            match value {
+                Some(value) => batch.put(&writes.space, key, value),
+                None => batch.delete(&writes.space, key),
+            }
+        }
+        let started = std::time::Instant::now();
+        let result = self.storage.apply(batch);
+        if std::env::var_os("PORTICO_CATALOG_TRACE").is_some() {
+            eprintln!("backend apply: {:?}", started.elapsed());
+        }
+        result?;
+        if !writes.index_ops.is_empty() {
+            let index = self.index(&writes.org)?;
+            let mut guard = index.write().unwrap_or_else(|p| p.into_inner());
+            for op in writes.index_ops {
+                guard.apply(op);
+            }
+            for uid in writes.forgotten {
+                guard.forget(&uid);
+            }
+        }
+        Ok(())
     }
 
     fn get(&self, org: &OrgId, key: &[u8]) -> StoreResult<Option<Vec<u8>>> {
@@ -193,30 +295,52 @@ impl Store {
         Ok(())
     }
 
-    /// The served entity with this uid, as stored JSON bytes.
-    pub fn entity_bytes(&self, org: &OrgId, uid: &str) -> StoreResult<Option<Vec<u8>>> {
+    fn stored(&self, org: &OrgId, uid: &str) -> StoreResult<Option<Vec<u8>>> {
         if !clean(uid) {
             return Ok(None);
         }
         self.get(org, &key(ENTITY, &[uid.as_bytes()]))
     }
 
+    /// The served entity with this uid, as stored JSON bytes.
+    pub fn entity_bytes(&self, org: &OrgId, uid: &str) -> StoreResult<Option<Vec<u8>>> {
+        match self.stored(org, uid)? {
+            None => Ok(None),
+            Some(bytes) => {
+                let (_, entity) = split_stored(&bytes)?;
+                Ok(Some(entity.to_vec()))
+            }
+        }
+    }
+
     /// The served entity with this uid.
     pub fn entity(&self, org: &OrgId, uid: &str) -> StoreResult<Option<Value>> {
-        match self.entity_bytes(org, uid)? {
+        match self.stored(org, uid)? {
             None => Ok(None),
-            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            Some(bytes) => Ok(Some(serde_json::from_slice(split_stored(&bytes)?.1)?)),
         }
     }
 
     /// The record of the entity with this uid.
     pub fn record(&self, org: &OrgId, uid: &str) -> StoreResult<Option<EntityRecord>> {
-        if !clean(uid) {
-            return Ok(None);
-        }
-        match self.get(org, &key(RECORD, &[uid.as_bytes()]))? {
+        match self.stored(org, uid)? {
             None => Ok(None),
-            Some(bytes) => Ok(Some(serde_json::from_slice(&bytes)?)),
+            Some(bytes) => Ok(Some(split_stored(&bytes)?.0)),
+        }
+    }
+
+    /// The record and served entity with this uid.
+    pub fn record_and_entity(
+        &self,
+        org: &OrgId,
+        uid: &str,
+    ) -> StoreResult<Option<(EntityRecord, Value)>> {
+        match self.stored(org, uid)? {
+            None => Ok(None),
+            Some(bytes) => {
+                let (record, entity) = split_stored(&bytes)?;
+                Ok(Some((record, serde_json::from_slice(entity)?)))
+            }
         }
     }
 
@@ -270,7 +394,7 @@ impl Store {
         Ok(out)
     }
 
-    /// Like [`Store::postings`], streaming, optionally in reverse order.
+    /// Like [`Store::postings`], streaming, optionally in reverse order (`null` values last).
     pub fn for_postings(
         &self,
         org: &OrgId,
@@ -280,29 +404,20 @@ impl Store {
         reverse: bool,
         mut f: impl FnMut(PostingEntry) -> bool,
     ) -> StoreResult<()> {
-        if !clean(field) || value_prefix.is_some_and(|v| !clean(v)) {
-            return Ok(());
-        }
-        let mut start = prefix(SEARCH, &[field.as_bytes()]);
-        if let Some(v) = value_prefix {
-            start.extend_from_slice(v.as_bytes());
-            if exact {
-                start.push(0);
-            }
-        }
-        let end = prefix_end(&start);
-        let field_len = 2 + field.len() + 1;
-        self.scan_with(org, &start, &end, reverse, |k, v| {
-            let rest = &k[field_len.min(k.len())..];
-            let Some(split) = rest.iter().rposition(|b| *b == 0) else {
-                return true;
-            };
-            let (value, uid) = (&rest[..split], &rest[split + 1..]);
-            f(PostingEntry {
-                value: (value != NULL_VALUE).then(|| text(value)),
-                uid: text(uid),
-                original: text(v),
-            })
+        self.read_index(org, |index| {
+            index.visit(
+                field,
+                value_prefix,
+                exact,
+                reverse,
+                |value, uid, original| {
+                    f(PostingEntry {
+                        value: value.map(str::to_owned),
+                        uid: uid.to_owned(),
+                        original: original.unwrap_or_default().to_owned(),
+                    })
+                },
+            )
         })
     }
 
@@ -322,48 +437,32 @@ impl Store {
         org: &OrgId,
         source: &str,
     ) -> StoreResult<Vec<(String, String, String)>> {
-        self.relation_scan(org, REL_OUT, source)
+        self.read_index(org, |index| index.relations_from(source))
     }
 
-    /// Relations whose target is `target`: (type, source, origin uid).
+    /// Whether the organization has any relation.
+    pub fn has_relations(&self, org: &OrgId) -> StoreResult<bool> {
+        self.read_index(org, OrgIndex::has_relations)
+    }
+
+    /// Entities with a `relation_type` relation to `target` (lowercased refs): the uids of the
+    /// sources, from the `relations.<type>` search postings (the target-to-sources index).
     pub fn relations_to(
         &self,
         org: &OrgId,
         target: &str,
-    ) -> StoreResult<Vec<(String, String, String)>> {
-        self.relation_scan(org, REL_IN, target)
-    }
-
-    fn relation_scan(
-        &self,
-        org: &OrgId,
-        index: u8,
-        entity_ref: &str,
-    ) -> StoreResult<Vec<(String, String, String)>> {
-        if !clean(entity_ref) {
-            return Ok(Vec::new());
-        }
-        Ok(self
-            .scan(org, &prefix(index, &[entity_ref.as_bytes()]))?
-            .into_iter()
-            .filter_map(|(k, _)| {
-                let parts = split(&k);
-                (parts.len() == 4).then(|| (text(parts[1]), text(parts[2]), text(parts[3])))
-            })
-            .collect())
+        relation_type: &str,
+    ) -> StoreResult<Vec<String>> {
+        self.uids_eq(
+            org,
+            &format!("relations.{}", relation_type.to_lowercase()),
+            &target.to_lowercase(),
+        )
     }
 
     /// The (entity ref, uid) pairs a producer emits.
     pub fn produced_by(&self, org: &OrgId, producer: &str) -> StoreResult<Vec<(String, String)>> {
-        if !clean(producer) {
-            return Ok(Vec::new());
-        }
-        let p = prefix(PRODUCED, &[producer.as_bytes()]);
-        Ok(self
-            .scan(org, &p)?
-            .into_iter()
-            .map(|(k, v)| (text(&k[p.len()..]), text(&v)))
-            .collect())
+        self.read_index(org, |index| index.produced_by(producer))
     }
 
     /// A registered location.
@@ -466,8 +565,11 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 /// The writes of one or more entity changes, applied atomically by [`Store::apply`].
 #[derive(Debug)]
 pub struct WriteSet {
+    org: OrgId,
     space: Keyspace,
-    batch: Batch,
+    ops: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    index_ops: Vec<IndexOp>,
+    forgotten: Vec<String>,
     history_limit: u64,
 }
 
@@ -475,20 +577,31 @@ impl WriteSet {
     /// An empty write set for `org`, keeping `history_limit` revisions per entity.
     pub fn new(org: &OrgId, history_limit: u64) -> Self {
         WriteSet {
+            org: org.clone(),
             space: Store::space(org),
-            batch: Batch::new(),
+            ops: std::collections::BTreeMap::new(),
+            index_ops: Vec::new(),
+            forgotten: Vec::new(),
             history_limit: history_limit.max(1),
         }
     }
 
     /// Number of operations so far.
     pub fn len(&self) -> usize {
-        self.batch.len()
+        self.ops.len()
     }
 
     /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
-        self.batch.is_empty()
+        self.ops.is_empty()
+    }
+
+    fn put(&mut self, key: Vec<u8>, value: impl Into<Vec<u8>>) {
+        self.ops.insert(key, Some(value.into()));
+    }
+
+    fn delete(&mut self, key: Vec<u8>) {
+        self.ops.insert(key, None);
     }
 
     /// Writes an entity (new or changed) with its record and index entries. `old` is the
@@ -501,12 +614,12 @@ impl WriteSet {
         bytes: Vec<u8>,
     ) -> StoreResult<()> {
         let uid = record.uid.as_bytes();
-        self.batch.put(&self.space, key(ENTITY, &[uid]), bytes);
-        self.batch.put(
-            &self.space,
-            key(RECORD, &[uid]),
-            serde_json::to_vec(record)?,
-        );
+        let record_json = serde_json::to_vec(record)?;
+        let mut stored = Vec::with_capacity(4 + record_json.len() + bytes.len());
+        stored.extend_from_slice(&(record_json.len() as u32).to_be_bytes());
+        stored.extend_from_slice(&record_json);
+        stored.extend_from_slice(&bytes);
+        self.put(key(ENTITY, &[uid]), stored);
         let new_postings = postings(new);
         match old {
             Some((old_record, old_entity)) => {
@@ -515,19 +628,20 @@ impl WriteSet {
                     self.put_name(&record.entity_ref, &record.uid);
                 }
                 let old_postings = postings(old_entity);
-                for p in old_postings.difference(&new_postings) {
-                    self.batch
-                        .delete(&self.space, posting_key(p, old_record.uid.as_bytes()));
-                }
-                for p in new_postings.difference(&old_postings) {
-                    self.put_posting(p, uid);
-                }
+                let removed: Vec<Posting> =
+                    old_postings.difference(&new_postings).cloned().collect();
+                let added: Vec<Posting> = new_postings.difference(&old_postings).cloned().collect();
+                self.index_ops
+                    .push(IndexOp::RemovePostings(old_record.uid.clone(), removed));
+                self.index_ops
+                    .push(IndexOp::AddPostings(record.uid.clone(), added));
             }
             None => {
                 self.put_name(&record.entity_ref, &record.uid);
-                for p in &new_postings {
-                    self.put_posting(p, uid);
-                }
+                self.index_ops.push(IndexOp::AddPostings(
+                    record.uid.clone(),
+                    new_postings.into_iter().collect(),
+                ));
             }
         }
         Ok(())
@@ -535,83 +649,54 @@ impl WriteSet {
 
     /// Removes an entity, its record, name and search entries.
     pub fn delete_entity(&mut self, record: &EntityRecord, entity: &Value) {
-        let uid = record.uid.as_bytes();
-        self.batch.delete(&self.space, key(ENTITY, &[uid]));
-        self.batch.delete(&self.space, key(RECORD, &[uid]));
+        self.delete(key(ENTITY, &[record.uid.as_bytes()]));
         self.delete_name(&record.entity_ref);
-        for p in postings(entity) {
-            self.batch.delete(&self.space, posting_key(&p, uid));
-        }
+        self.index_ops.push(IndexOp::RemovePostings(
+            record.uid.clone(),
+            postings(entity).into_iter().collect(),
+        ));
+        self.forgotten.push(record.uid.clone());
     }
 
     fn put_name(&mut self, entity_ref: &str, uid: &str) {
         if clean(entity_ref) {
-            self.batch
-                .put(&self.space, key(NAME, &[entity_ref.as_bytes()]), uid);
+            self.put(key(NAME, &[entity_ref.as_bytes()]), uid);
         }
     }
 
     fn delete_name(&mut self, entity_ref: &str) {
         if clean(entity_ref) {
-            self.batch
-                .delete(&self.space, key(NAME, &[entity_ref.as_bytes()]));
+            self.delete(key(NAME, &[entity_ref.as_bytes()]));
         }
-    }
-
-    fn put_posting(&mut self, p: &Posting, uid: &[u8]) {
-        self.batch
-            .put(&self.space, posting_key(p, uid), p.original.as_bytes());
     }
 
     /// Adds a relation `source -type-> target` emitted by the entity `origin`.
-    pub fn put_relation(&mut self, origin: &str, [source, kind, target]: &[String; 3]) {
-        if [origin, source, kind, target].iter().all(|p| clean(p)) {
-            let (o, s, k, t) = (
-                origin.as_bytes(),
-                source.as_bytes(),
-                kind.as_bytes(),
-                target.as_bytes(),
-            );
-            self.batch
-                .put(&self.space, key(REL_OUT, &[s, k, t, o]), Vec::new());
-            self.batch
-                .put(&self.space, key(REL_IN, &[t, k, s, o]), Vec::new());
-        }
+    pub fn put_relation(&mut self, origin: &str, relation: &[String; 3]) {
+        self.index_ops
+            .push(IndexOp::AddRelation(origin.to_owned(), relation.clone()));
     }
 
     /// Removes a relation added by [`WriteSet::put_relation`].
-    pub fn delete_relation(&mut self, origin: &str, [source, kind, target]: &[String; 3]) {
-        if [origin, source, kind, target].iter().all(|p| clean(p)) {
-            let (o, s, k, t) = (
-                origin.as_bytes(),
-                source.as_bytes(),
-                kind.as_bytes(),
-                target.as_bytes(),
-            );
-            self.batch.delete(&self.space, key(REL_OUT, &[s, k, t, o]));
-            self.batch.delete(&self.space, key(REL_IN, &[t, k, s, o]));
-        }
+    pub fn delete_relation(&mut self, origin: &str, relation: &[String; 3]) {
+        self.index_ops
+            .push(IndexOp::RemoveRelation(origin.to_owned(), relation.clone()));
     }
 
     /// Records that `producer` emits `entity_ref` (stored with `uid`).
     pub fn put_produced(&mut self, producer: &str, entity_ref: &str, uid: &str) {
-        if clean(producer) && clean(entity_ref) {
-            self.batch.put(
-                &self.space,
-                key(PRODUCED, &[producer.as_bytes(), entity_ref.as_bytes()]),
-                uid,
-            );
-        }
+        self.index_ops.push(IndexOp::Produced(
+            producer.to_owned(),
+            entity_ref.to_owned(),
+            uid.to_owned(),
+        ));
     }
 
     /// Forgets that `producer` emits `entity_ref`.
     pub fn delete_produced(&mut self, producer: &str, entity_ref: &str) {
-        if clean(producer) && clean(entity_ref) {
-            self.batch.delete(
-                &self.space,
-                key(PRODUCED, &[producer.as_bytes(), entity_ref.as_bytes()]),
-            );
-        }
+        self.index_ops.push(IndexOp::Unproduced(
+            producer.to_owned(),
+            entity_ref.to_owned(),
+        ));
     }
 
     /// Appends a history entry, dropping the one that falls out of the kept window.
@@ -620,15 +705,13 @@ impl WriteSet {
             return Ok(());
         }
         let r = entity_ref.as_bytes();
-        self.batch.put(
-            &self.space,
+        self.put(
             key(HISTORY, &[r, revision(entry.revision).as_bytes()]),
             serde_json::to_vec(entry)?,
         );
         if entry.revision > self.history_limit {
             let gone = entry.revision - self.history_limit;
-            self.batch
-                .delete(&self.space, key(HISTORY, &[r, revision(gone).as_bytes()]));
+            self.delete(key(HISTORY, &[r, revision(gone).as_bytes()]));
         }
         Ok(())
     }
@@ -636,8 +719,7 @@ impl WriteSet {
     /// Stores (or replaces) a pending failure.
     pub fn put_pending(&mut self, pending: &PendingRecord) -> StoreResult<()> {
         if clean(&pending.entity_ref) {
-            self.batch.put(
-                &self.space,
+            self.put(
                 key(PENDING, &[pending.entity_ref.as_bytes()]),
                 serde_json::to_vec(pending)?,
             );
@@ -648,8 +730,7 @@ impl WriteSet {
     /// Removes a pending failure.
     pub fn delete_pending(&mut self, entity_ref: &str) {
         if clean(entity_ref) {
-            self.batch
-                .delete(&self.space, key(PENDING, &[entity_ref.as_bytes()]));
+            self.delete(key(PENDING, &[entity_ref.as_bytes()]));
         }
     }
 
@@ -657,13 +738,11 @@ impl WriteSet {
     pub fn put_location(&mut self, location: &LocationRecord) -> StoreResult<()> {
         let reference = format!("{}:{}", location.location_type, location.target);
         if clean(&location.id) && clean(&reference) {
-            self.batch.put(
-                &self.space,
+            self.put(
                 key(LOCATION, &[location.id.as_bytes()]),
                 serde_json::to_vec(location)?,
             );
-            self.batch.put(
-                &self.space,
+            self.put(
                 key(LOCATION_TARGET, &[reference.as_bytes()]),
                 location.id.as_bytes(),
             );
@@ -674,26 +753,60 @@ impl WriteSet {
     /// Removes a location and its lookup.
     pub fn delete_location(&mut self, location: &LocationRecord) {
         let reference = format!("{}:{}", location.location_type, location.target);
-        self.batch
-            .delete(&self.space, key(LOCATION, &[location.id.as_bytes()]));
-        self.batch
-            .delete(&self.space, key(LOCATION_TARGET, &[reference.as_bytes()]));
+        self.delete(key(LOCATION, &[location.id.as_bytes()]));
+        self.delete(key(LOCATION_TARGET, &[reference.as_bytes()]));
     }
 
     /// Removes every history entry of an entity ref (revisions `from..=to`).
     pub fn delete_history(&mut self, entity_ref: &str, from: u64, to: u64) {
         for rev in from..=to {
-            self.batch.delete(
-                &self.space,
-                key(HISTORY, &[entity_ref.as_bytes(), revision(rev).as_bytes()]),
-            );
+            self.delete(key(
+                HISTORY,
+                &[entity_ref.as_bytes(), revision(rev).as_bytes()],
+            ));
         }
     }
 }
 
-fn posting_key(p: &Posting, uid: &[u8]) -> Vec<u8> {
-    let value = p.value.as_deref().map_or(NULL_VALUE, str::as_bytes);
-    key(SEARCH, &[p.key.as_bytes(), value, uid])
+/// Splits a stored entity value into its record and entity JSON.
+fn split_stored(bytes: &[u8]) -> StoreResult<(EntityRecord, &[u8])> {
+    let corrupt = || StoreError("corrupt entity record: truncated".into());
+    let len = u32::from_be_bytes(
+        bytes
+            .get(..4)
+            .ok_or_else(corrupt)?
+            .try_into()
+            .map_err(|_| corrupt())?,
+    ) as usize;
+    let record = bytes.get(4..4 + len).ok_or_else(corrupt)?;
+    Ok((serde_json::from_slice(record)?, &bytes[4 + len..]))
+}
+
+/// The index changes that make a stored entity visible (`add`) or not.
+fn entity_index_ops(
+    record: &EntityRecord,
+    entity: &Value,
+    emits: &[[String; 3]],
+    add: bool,
+) -> Vec<IndexOp> {
+    let mut ops = Vec::with_capacity(emits.len() + 2);
+    let all: Vec<Posting> = postings(entity).into_iter().collect();
+    if add {
+        ops.push(IndexOp::AddPostings(record.uid.clone(), all));
+        for rel in emits {
+            ops.push(IndexOp::AddRelation(record.uid.clone(), rel.clone()));
+        }
+        if let Some(p) = &record.producer {
+            ops.push(IndexOp::Produced(
+                p.clone(),
+                record.entity_ref.clone(),
+                record.uid.clone(),
+            ));
+        }
+    } else {
+        ops.push(IndexOp::RemovePostings(record.uid.clone(), all));
+    }
+    ops
 }
 
 /// Distinct sorted set helper used by callers that merge relation sets.

@@ -1,0 +1,45 @@
+//! Times the phases of ingesting a synthetic catalog (a development probe, not a test).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use portico_catalog::location::FileReader;
+use portico_catalog::{Catalog, CatalogOptions, KindRegistry, synthetic};
+use portico_storage::{OrgId, SledStorage};
+
+fn main() {
+    let size: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let entities = synthetic::generate(42, size);
+    let t = Instant::now();
+    let registry = KindRegistry::builtin();
+    for e in &entities {
+        let _ = registry.validate(e);
+    }
+    println!("validate only: {:?}", t.elapsed());
+    let storage = Arc::new(SledStorage::temporary().unwrap());
+    let catalog = Catalog::new(
+        storage,
+        Arc::new(FileReader::new()),
+        CatalogOptions::default(),
+    );
+    let org = OrgId::default_org();
+    let t = Instant::now();
+    let report = catalog
+        .apply_provider(&org, "probe", entities.clone())
+        .unwrap();
+    println!(
+        "ingest {size}: {:?} ({} created)",
+        t.elapsed(),
+        report.created
+    );
+    let t = Instant::now();
+    let report = catalog.apply_provider(&org, "probe", entities).unwrap();
+    println!(
+        "unchanged re-ingest: {:?} ({} unchanged)",
+        t.elapsed(),
+        report.unchanged
+    );
+}

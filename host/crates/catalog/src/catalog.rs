@@ -1,0 +1,500 @@
+//! The [`Catalog`] facade: store + kind registry + processing + queries, one method per
+//! Backstage catalog API operation, per organization, returning [`CatalogError`]s.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use portico_storage::{OrgId, Storage};
+use serde_json::{Value, json};
+
+use crate::api::*;
+use crate::location::{LocationReader, LocationSpec};
+use crate::processing::sources::{location_producer, location_run, provider_run};
+use crate::processing::{Engine, OrphanStrategy, ProcessReport, ref_of};
+use crate::query::Query;
+use crate::refs::EntityRef;
+use crate::relations::RelationRules;
+use crate::store::{LocationRecord, PendingRecord, Store, WriteSet};
+use crate::validation::{KindRegistry, apply_default_namespace};
+
+/// Catalog settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogOptions {
+    /// What happens to entities no longer emitted by their location.
+    pub orphan_strategy: OrphanStrategy,
+    /// Revisions of history kept per entity.
+    pub history_limit: u64,
+    /// Threads for the pure processing steps.
+    pub threads: usize,
+}
+
+impl Default for CatalogOptions {
+    fn default() -> Self {
+        CatalogOptions {
+            orphan_strategy: OrphanStrategy::Keep,
+            history_limit: 20,
+            threads: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .min(8),
+        }
+    }
+}
+
+/// A location reader usable from any thread.
+pub type SharedReader = Arc<dyn LocationReader + Send + Sync>;
+
+/// The software catalog of every organization in one store.
+pub struct Catalog {
+    store: Store,
+    reader: SharedReader,
+    default_registry: Arc<KindRegistry>,
+    registries: RwLock<HashMap<OrgId, Arc<KindRegistry>>>,
+    rules: RelationRules,
+    options: CatalogOptions,
+}
+
+fn not_found_by_name(kind: &str, namespace: &str, name: &str) -> CatalogError {
+    CatalogError::NotFound(format!(
+        "No entity named '{name}' found, with kind '{kind}' in namespace '{namespace}'"
+    ))
+}
+
+fn to_location(record: &LocationRecord) -> Location {
+    Location {
+        id: record.id.clone(),
+        location_type: record.location_type.clone(),
+        target: record.target.clone(),
+    }
+}
+
+impl Catalog {
+    /// A catalog on `storage`, reading locations through `reader`.
+    pub fn new(storage: Arc<dyn Storage>, reader: SharedReader, options: CatalogOptions) -> Self {
+        Catalog {
+            store: Store::with_rules(storage, RelationRules::builtin()),
+            reader,
+            default_registry: Arc::new(KindRegistry::builtin()),
+            registries: RwLock::new(HashMap::new()),
+            rules: RelationRules::builtin(),
+            options,
+        }
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Uses `registry` (e.g. with the organization's own kinds) to validate `org`'s entities.
+    pub fn set_kind_registry(&self, org: &OrgId, registry: KindRegistry) {
+        self.registries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(org.clone(), Arc::new(registry));
+    }
+
+    fn registry(&self, org: &OrgId) -> Arc<KindRegistry> {
+        self.registries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(org)
+            .cloned()
+            .unwrap_or_else(|| self.default_registry.clone())
+    }
+
+    fn engine<'a>(&'a self, registry: &'a KindRegistry) -> Engine<'a> {
+        Engine {
+            store: &self.store,
+            registry,
+            rules: &self.rules,
+            orphan_strategy: self.options.orphan_strategy,
+            history_limit: self.options.history_limit,
+            threads: self.options.threads,
+        }
+    }
+
+    fn query<'a>(&'a self, org: &'a OrgId) -> Query<'a> {
+        Query::new(&self.store, org)
+    }
+
+    // ----- locations and processing -----
+
+    /// `POST /locations` (with `dryRun`): registers a location and ingests it.
+    pub fn add_location(
+        &self,
+        org: &OrgId,
+        request: &AddLocationRequest,
+    ) -> CatalogResult<AddLocationResponse> {
+        let (kind, target) = (request.location_type.trim(), request.target.trim());
+        if kind.is_empty() || target.is_empty() || kind.contains('\0') || target.contains('\0') {
+            return Err(CatalogError::Input(
+                "Location must have a non-empty type and target".into(),
+            ));
+        }
+        let spec = LocationSpec::new(kind, target);
+        let existing = self.store.location_id_by_target(org, &spec.to_ref())?;
+        if request.dry_run {
+            let run = location_run("dry-run", &spec, self.reader.as_ref());
+            let entities = run
+                .candidates
+                .into_iter()
+                .map(|c| {
+                    let mut v = c.value;
+                    apply_default_namespace(&mut v);
+                    v
+                })
+                .collect();
+            return Ok(AddLocationResponse {
+                location: Location {
+                    id: existing.clone().unwrap_or_default(),
+                    location_type: kind.to_owned(),
+                    target: target.to_owned(),
+                },
+                entities,
+                exists: Some(existing.is_some()),
+            });
+        }
+        if existing.is_some() {
+            return Err(CatalogError::Conflict(format!(
+                "Location {} already exists",
+                spec.to_ref()
+            )));
+        }
+        let record = LocationRecord {
+            id: crate::identity::new_uid(),
+            location_type: kind.to_owned(),
+            target: target.to_owned(),
+            errors: Vec::new(),
+        };
+        let mut ws = WriteSet::new(org, self.options.history_limit);
+        ws.put_location(&record)?;
+        self.store.apply(ws)?;
+        self.refresh_location(org, &record.id)?;
+        let mut entities = Vec::new();
+        for (_, uid) in self
+            .store
+            .produced_by(org, &location_producer(&record.id))?
+        {
+            if let Some(e) = self.store.entity(org, &uid)? {
+                entities.push(e);
+            }
+        }
+        Ok(AddLocationResponse {
+            location: to_location(&record),
+            entities,
+            exists: None,
+        })
+    }
+
+    /// `GET /locations`.
+    pub fn locations(&self, org: &OrgId) -> CatalogResult<Vec<Location>> {
+        Ok(self.store.locations(org)?.iter().map(to_location).collect())
+    }
+
+    fn location_record(&self, org: &OrgId, id: &str) -> CatalogResult<LocationRecord> {
+        self.store
+            .location(org, id)?
+            .ok_or_else(|| CatalogError::NotFound(format!("Found no location with ID {id}")))
+    }
+
+    /// `GET /locations/{id}`.
+    pub fn location(&self, org: &OrgId, id: &str) -> CatalogResult<Location> {
+        Ok(to_location(&self.location_record(org, id)?))
+    }
+
+    /// The errors of a location's last refresh that are not on any entity (e.g. conflicts).
+    pub fn location_errors(&self, org: &OrgId, id: &str) -> CatalogResult<Vec<String>> {
+        Ok(self.location_record(org, id)?.errors)
+    }
+
+    /// `DELETE /locations/{id}`: unregisters it and deletes its entities eagerly.
+    pub fn delete_location(&self, org: &OrgId, id: &str) -> CatalogResult<ProcessReport> {
+        let record = self.location_record(org, id)?;
+        let registry = self.registry(org);
+        let run = crate::processing::ProducerRun::new(location_producer(id), true);
+        let report = self.engine(&registry).run(org, run)?;
+        let mut ws = WriteSet::new(org, self.options.history_limit);
+        ws.delete_location(&record);
+        self.store.apply(ws)?;
+        Ok(report)
+    }
+
+    /// `GET /locations/by-entity/{kind}/{namespace}/{name}`.
+    pub fn location_by_entity(
+        &self,
+        org: &OrgId,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> CatalogResult<Location> {
+        let entity_ref = EntityRef::new(kind, namespace, name).stringify();
+        let uid = self
+            .store
+            .uid_by_ref(org, &entity_ref)?
+            .ok_or_else(|| not_found_by_name(kind, namespace, name))?;
+        let record = self
+            .store
+            .record(org, &uid)?
+            .ok_or_else(|| not_found_by_name(kind, namespace, name))?;
+        let id = record
+            .producer
+            .as_deref()
+            .and_then(|p| p.strip_prefix("location:"))
+            .ok_or_else(|| {
+                CatalogError::NotFound(format!("No location found for entity {entity_ref}"))
+            })?;
+        self.location(org, id)
+    }
+
+    /// Reads a registered location again and processes what it yields.
+    pub fn refresh_location(&self, org: &OrgId, id: &str) -> CatalogResult<ProcessReport> {
+        let mut record = self.location_record(org, id)?;
+        let spec = LocationSpec::new(&record.location_type, &record.target);
+        let run = location_run(id, &spec, self.reader.as_ref());
+        let registry = self.registry(org);
+        let report = self.engine(&registry).run(org, run)?;
+        if record.errors != report.conflicts {
+            record.errors = report.conflicts.clone();
+            let mut ws = WriteSet::new(org, self.options.history_limit);
+            ws.put_location(&record)?;
+            self.store.apply(ws)?;
+        }
+        Ok(report)
+    }
+
+    /// `POST /refresh`: refreshes the location that produces the entity.
+    pub fn refresh(&self, org: &OrgId, request: &RefreshRequest) -> CatalogResult<ProcessReport> {
+        let entity_ref = EntityRef::parse_full(&request.entity_ref)
+            .map_err(|e| CatalogError::Input(e.to_string()))?
+            .stringify();
+        let uid = self.store.uid_by_ref(org, &entity_ref)?;
+        let record = match uid {
+            Some(uid) => self.store.record(org, &uid)?,
+            None => None,
+        };
+        let producer = match (record, self.store.pending(org, &entity_ref)?) {
+            (Some(record), _) => record.producer,
+            (None, Some(pending)) => Some(pending.producer),
+            (None, None) => {
+                return Err(CatalogError::NotFound(format!(
+                    "Entity {entity_ref} not found"
+                )));
+            }
+        };
+        match producer
+            .as_deref()
+            .and_then(|p| p.strip_prefix("location:"))
+        {
+            Some(id) => self.refresh_location(org, id),
+            None => Ok(ProcessReport::default()),
+        }
+    }
+
+    /// Refreshes every registered location of `org`.
+    pub fn refresh_all(&self, org: &OrgId) -> CatalogResult<ProcessReport> {
+        let mut total = ProcessReport::default();
+        for location in self.store.locations(org)? {
+            let r = self.refresh_location(org, &location.id)?;
+            total.created += r.created;
+            total.updated += r.updated;
+            total.unchanged += r.unchanged;
+            total.orphaned += r.orphaned;
+            total.deleted += r.deleted;
+            total.restitched += r.restitched;
+            total.pending += r.pending;
+            total.conflicts.extend(r.conflicts);
+            total.errors.extend(r.errors);
+        }
+        Ok(total)
+    }
+
+    /// An entity provider's full set of entities: new and changed ones are written, ones it
+    /// no longer emits are deleted eagerly.
+    pub fn apply_provider(
+        &self,
+        org: &OrgId,
+        provider: &str,
+        entities: Vec<Value>,
+    ) -> CatalogResult<ProcessReport> {
+        if provider.is_empty() || provider.contains('\0') {
+            return Err(CatalogError::Input(
+                "provider name must not be empty".into(),
+            ));
+        }
+        let registry = self.registry(org);
+        Ok(self
+            .engine(&registry)
+            .run(org, provider_run(provider, entities))?)
+    }
+
+    /// Entities that failed processing and never had a good version (not served).
+    pub fn pending_errors(&self, org: &OrgId) -> CatalogResult<Vec<PendingRecord>> {
+        Ok(self.store.pending_all(org)?)
+    }
+
+    // ----- entities -----
+
+    /// `GET /entities`.
+    pub fn entities(
+        &self,
+        org: &OrgId,
+        request: &EntitiesRequest,
+    ) -> CatalogResult<EntitiesResponse> {
+        self.query(org).entities(request)
+    }
+
+    /// `GET`/`POST /entities/by-query`.
+    pub fn query_entities(
+        &self,
+        org: &OrgId,
+        request: &QueryEntitiesRequest,
+    ) -> CatalogResult<QueryEntitiesResponse> {
+        self.query(org).query_entities(request)
+    }
+
+    /// `GET /entities/by-uid/{uid}`.
+    pub fn entity_by_uid(&self, org: &OrgId, uid: &str) -> CatalogResult<Value> {
+        self.store
+            .entity(org, uid)?
+            .ok_or_else(|| CatalogError::NotFound(format!("No entity with uid {uid}")))
+    }
+
+    /// `DELETE /entities/by-uid/{uid}`: removes the entity (it comes back if its location still
+    /// emits it at the next refresh, as in Backstage).
+    pub fn delete_entity_by_uid(&self, org: &OrgId, uid: &str) -> CatalogResult<()> {
+        let registry = self.registry(org);
+        let engine = self.engine(&registry);
+        let Some(loaded) = engine.load(org, uid)? else {
+            return Err(CatalogError::NotFound(format!("No entity with uid {uid}")));
+        };
+        engine.delete(org, vec![loaded], "api")?;
+        Ok(())
+    }
+
+    /// `GET /entities/by-name/{kind}/{namespace}/{name}` (case-insensitive).
+    pub fn entity_by_name(
+        &self,
+        org: &OrgId,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> CatalogResult<Value> {
+        let entity_ref = EntityRef::new(kind, namespace, name).stringify();
+        let uid = self
+            .store
+            .uid_by_ref(org, &entity_ref)?
+            .ok_or_else(|| not_found_by_name(kind, namespace, name))?;
+        self.store
+            .entity(org, &uid)?
+            .ok_or_else(|| not_found_by_name(kind, namespace, name))
+    }
+
+    /// `GET /entities/by-name/...` as the stored JSON bytes (no re-serialization).
+    pub fn entity_by_name_raw(
+        &self,
+        org: &OrgId,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> CatalogResult<Vec<u8>> {
+        let entity_ref = EntityRef::new(kind, namespace, name).stringify();
+        let uid = self
+            .store
+            .uid_by_ref(org, &entity_ref)?
+            .ok_or_else(|| not_found_by_name(kind, namespace, name))?;
+        self.store
+            .entity_bytes(org, &uid)?
+            .ok_or_else(|| not_found_by_name(kind, namespace, name))
+    }
+
+    /// `POST /entities/by-refs`.
+    pub fn entities_by_refs(
+        &self,
+        org: &OrgId,
+        request: &EntitiesBatchRequest,
+    ) -> CatalogResult<EntitiesBatchResponse> {
+        self.query(org).by_refs(request)
+    }
+
+    /// `GET /entities/by-name/{kind}/{namespace}/{name}/ancestry`.
+    pub fn entity_ancestry(
+        &self,
+        org: &OrgId,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> CatalogResult<AncestryResponse> {
+        let entity_ref = EntityRef::new(kind, namespace, name).stringify();
+        self.query(org).ancestry(&entity_ref)
+    }
+
+    /// `GET`/`POST /entity-facets`.
+    pub fn entity_facets(
+        &self,
+        org: &OrgId,
+        request: &FacetsRequest,
+    ) -> CatalogResult<FacetsResponse> {
+        self.query(org).facets(request)
+    }
+
+    /// `GET /entities/by-name/{kind}/{namespace}/{name}/history`.
+    pub fn entity_history(
+        &self,
+        org: &OrgId,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> CatalogResult<HistoryResponse> {
+        let entity_ref = EntityRef::new(kind, namespace, name).stringify();
+        let items = self.store.history(org, &entity_ref)?;
+        if items.is_empty() {
+            return Err(not_found_by_name(kind, namespace, name));
+        }
+        Ok(HistoryResponse { entity_ref, items })
+    }
+
+    /// `POST /validate-entity`: `Ok` if the entity would be accepted, else the failures.
+    pub fn validate_entity(
+        &self,
+        org: &OrgId,
+        request: &ValidateEntityRequest,
+    ) -> CatalogResult<()> {
+        if crate::location::LocationSpec::parse_ref(&request.location).is_err() {
+            return Err(CatalogError::Input(format!(
+                "Invalid location ref '{}'",
+                request.location
+            )));
+        }
+        let mut entity = request.entity.clone();
+        if !entity.is_object() {
+            return Err(CatalogError::Invalid {
+                message: "Malformed entity".into(),
+                errors: vec![json!({"name": "TypeError", "message": "Expected object at root"})],
+            });
+        }
+        apply_default_namespace(&mut entity);
+        let registry = self.registry(org);
+        let mut errors: Vec<Value> = match registry.validate(&entity) {
+            Ok(()) => Vec::new(),
+            Err(errs) => errs
+                .iter()
+                .map(|e| json!({"name": "TypeError", "message": e.message}))
+                .collect(),
+        };
+        if errors.is_empty()
+            && let Ok(e) = crate::entity::Entity::from_value(entity.clone())
+            && let Err(err) = self.rules.relations_for(&e)
+        {
+            errors.push(json!({"name": "InputError", "message": err.to_string()}));
+        }
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let who = ref_of(&entity).unwrap_or_else(|| "entity".into());
+        Err(CatalogError::Invalid {
+            message: format!("Malformed envelope, {who} is not valid"),
+            errors,
+        })
+    }
+}

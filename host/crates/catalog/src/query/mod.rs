@@ -1,0 +1,626 @@
+//! Backstage's catalog query semantics over the store's indexes: filters and predicates,
+//! ordering, offset/cursor paging, full-text, facets, `fields` projection, by-refs, ancestry.
+//!
+//! Filters are evaluated on the search postings as sorted uid sets (each condition is one
+//! prefix scan of one field's postings, never of the entities); only the page's entities are
+//! read. Order and paging follow `DefaultEntitiesCatalog`: `by-query` pages by uid (or by the
+//! order field's value then uid, leaving out entities without that field) with opaque base64
+//! cursors; the legacy listing sorts by entity ref, or by order fields with missing values last.
+
+pub mod filter;
+pub mod projection;
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use portico_storage::OrgId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::api::*;
+use crate::store::Store;
+pub use filter::{Filter, parse_filter_params, parse_predicate};
+pub use projection::{parse_fields, project};
+
+/// Default page size of `by-query` (Backstage's `DEFAULT_LIMIT`).
+pub const DEFAULT_LIMIT: usize = 200;
+
+/// Queries of one organization's catalog.
+pub struct Query<'a> {
+    store: &'a Store,
+    org: &'a OrgId,
+}
+
+/// A sorted, deduplicated set of uids.
+type Uids = Vec<String>;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cursor {
+    #[serde(default)]
+    filter: Vec<String>,
+    #[serde(default)]
+    query: Option<Value>,
+    #[serde(default)]
+    order_fields: Vec<OrderBy>,
+    #[serde(default)]
+    full_text_filter: Option<FullTextFilter>,
+    #[serde(default)]
+    order_field_values: Option<(Option<String>, String)>,
+    #[serde(default)]
+    first_sort_field_values: Option<(Option<String>, String)>,
+    #[serde(default)]
+    is_previous: bool,
+    #[serde(default)]
+    total_items: Option<usize>,
+}
+
+fn input(message: impl Into<String>) -> CatalogError {
+    CatalogError::Input(message.into())
+}
+
+fn encode<T: Serialize>(value: &T) -> String {
+    BASE64.encode(serde_json::to_vec(value).unwrap_or_default())
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> CatalogResult<T> {
+    let bytes = BASE64
+        .decode(text.trim())
+        .map_err(|_| input(format!("Malformed {what}, could not be parsed")))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|_| input(format!("Malformed {what}, could not be parsed")))
+}
+
+fn intersect(a: &[String], b: &[String]) -> Uids {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                out.push(a[i].clone());
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+fn union(a: &[String], b: &[String]) -> Uids {
+    let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len() + b.len()));
+    while i < a.len() || j < b.len() {
+        if j >= b.len() || (i < a.len() && a[i] < b[j]) {
+            out.push(a[i].clone());
+            i += 1;
+        } else if i >= a.len() || b[j] < a[i] {
+            out.push(b[j].clone());
+            j += 1;
+        } else {
+            out.push(a[i].clone());
+            i += 1;
+            j += 1;
+        }
+    }
+    out
+}
+
+fn difference(a: &[String], b: &[String]) -> Uids {
+    let mut j = 0;
+    let mut out = Vec::new();
+    for x in a {
+        while j < b.len() && b[j] < *x {
+            j += 1;
+        }
+        if j >= b.len() || b[j] != *x {
+            out.push(x.clone());
+        }
+    }
+    out
+}
+
+fn sorted(mut uids: Vec<String>) -> Uids {
+    uids.sort_unstable();
+    uids.dedup();
+    uids
+}
+
+/// Parses `<field>,<asc|desc>` (by-query GET `orderField`).
+fn parse_order_field(text: &str) -> CatalogResult<OrderBy> {
+    let (field, order) = match text.split_once(',') {
+        Some((f, o)) => (f.trim(), o.trim()),
+        None => (text.trim(), "asc"),
+    };
+    let order = match order {
+        "asc" => SortOrder::Asc,
+        "desc" => SortOrder::Desc,
+        other => {
+            return Err(input(format!(
+                "Invalid order field order, must be asc or desc, got '{other}'"
+            )));
+        }
+    };
+    if field.is_empty() {
+        return Err(input("Invalid order field, the field name is empty"));
+    }
+    Ok(OrderBy {
+        field: field.to_owned(),
+        order,
+    })
+}
+
+/// Parses `asc:<field>` / `desc:<field>` (legacy `order`).
+fn parse_legacy_order(text: &str) -> CatalogResult<OrderBy> {
+    let bad = || {
+        input(format!(
+            "Invalid order parameter \"{text}\", expected \"<asc or desc>:<field name>\""
+        ))
+    };
+    let (order, field) = text.split_once(':').ok_or_else(bad)?;
+    let order = match order {
+        "asc" => SortOrder::Asc,
+        "desc" => SortOrder::Desc,
+        _ => return Err(bad()),
+    };
+    if field.is_empty() {
+        return Err(bad());
+    }
+    Ok(OrderBy {
+        field: field.to_owned(),
+        order,
+    })
+}
+
+impl<'a> Query<'a> {
+    /// Queries of `org` in `store`.
+    pub fn new(store: &'a Store, org: &'a OrgId) -> Self {
+        Query { store, org }
+    }
+
+    /// Every uid, sorted (the `metadata.uid` postings).
+    pub fn universe(&self) -> CatalogResult<Uids> {
+        let mut out = Vec::new();
+        self.store
+            .for_postings(self.org, "metadata.uid", None, false, false, |p| {
+                out.push(p.uid);
+                true
+            })?;
+        Ok(out)
+    }
+
+    /// The uids matching `filter`, sorted.
+    pub fn evaluate(&self, filter: &Filter) -> CatalogResult<Uids> {
+        Ok(match filter {
+            Filter::In(key, values) => {
+                let mut acc = Vec::new();
+                for value in values {
+                    acc = union(&acc, &self.store.uids_eq(self.org, key, value)?);
+                }
+                acc
+            }
+            Filter::Exists(key) => sorted(
+                self.store
+                    .postings(self.org, key, None, false)?
+                    .into_iter()
+                    .map(|p| p.uid)
+                    .collect(),
+            ),
+            Filter::Prefix(key, prefix) => sorted(
+                self.store
+                    .postings(self.org, key, Some(prefix), false)?
+                    .into_iter()
+                    .filter(|p| p.value.is_some())
+                    .map(|p| p.uid)
+                    .collect(),
+            ),
+            Filter::Not(inner) => difference(&self.universe()?, &self.evaluate(inner)?),
+            Filter::Any(items) => {
+                let mut acc = Vec::new();
+                for item in items {
+                    acc = union(&acc, &self.evaluate(item)?);
+                }
+                acc
+            }
+            Filter::All(items) => {
+                let (negative, positive): (Vec<&Filter>, Vec<&Filter>) =
+                    items.iter().partition(|f| matches!(f, Filter::Not(_)));
+                let mut acc: Option<Uids> = None;
+                for item in positive {
+                    let set = self.evaluate(item)?;
+                    acc = Some(match acc {
+                        None => set,
+                        Some(acc) => intersect(&acc, &set),
+                    });
+                    if acc.as_ref().is_some_and(Vec::is_empty) {
+                        return Ok(Vec::new());
+                    }
+                }
+                let mut acc = match acc {
+                    Some(acc) => acc,
+                    None => self.universe()?,
+                };
+                for item in negative {
+                    if let Filter::Not(inner) = item {
+                        acc = difference(&acc, &self.evaluate(inner)?);
+                    }
+                }
+                acc
+            }
+        })
+    }
+
+    /// The uids matching legacy filter strings and/or a predicate (`None`: no restriction).
+    pub fn candidates(
+        &self,
+        filters: &[String],
+        predicate: Option<&Value>,
+    ) -> CatalogResult<Option<Uids>> {
+        let mut parts = Vec::new();
+        if let Some(f) = parse_filter_params(filters).map_err(input)? {
+            parts.push(f);
+        }
+        if let Some(p) = predicate {
+            parts.push(parse_predicate(p).map_err(input)?);
+        }
+        if parts.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(self.evaluate(&Filter::All(parts))?))
+    }
+
+    fn load(&self, uid: &str) -> CatalogResult<Option<Value>> {
+        Ok(self.store.entity(self.org, uid)?)
+    }
+
+    fn load_all(&self, uids: &[String], fields: &[String]) -> CatalogResult<Vec<Value>> {
+        let mut out = Vec::with_capacity(uids.len());
+        for uid in uids {
+            if let Some(entity) = self.load(uid)? {
+                out.push(project(entity, fields));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `GET /entities`.
+    pub fn entities(&self, request: &EntitiesRequest) -> CatalogResult<EntitiesResponse> {
+        let fields = parse_fields(&request.fields).map_err(input)?;
+        let (mut limit, mut offset) = (request.limit, request.offset);
+        if let Some(after) = &request.after {
+            #[derive(Deserialize)]
+            struct After {
+                limit: Option<usize>,
+                offset: Option<usize>,
+            }
+            let after: After = decode(after, "after cursor")?;
+            limit = after.limit.or(limit);
+            offset = after.offset.or(offset);
+        }
+        let orders = request
+            .order
+            .iter()
+            .flat_map(|o| o.split(','))
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(parse_legacy_order)
+            .collect::<CatalogResult<Vec<_>>>()?;
+        let candidates = self.candidates(&request.filter, None)?;
+        let ordered: Vec<String> = if orders.is_empty() {
+            let set: Option<HashSet<&String>> = candidates.as_ref().map(|c| c.iter().collect());
+            self.store
+                .refs(self.org)?
+                .into_iter()
+                .filter(|(_, uid)| set.as_ref().is_none_or(|s| s.contains(uid)))
+                .map(|(_, uid)| uid)
+                .collect()
+        } else {
+            let uids = match candidates {
+                Some(c) => c,
+                None => self.universe()?,
+            };
+            self.sort_by_fields(uids, &orders)?
+        };
+        let start = offset.unwrap_or(0).min(ordered.len());
+        let end = limit.map_or(ordered.len(), |l| (start + l).min(ordered.len()));
+        let next_after = match limit {
+            Some(l) if end < ordered.len() => Some(encode(&serde_json::json!({
+                "limit": l, "offset": start + l
+            }))),
+            _ => None,
+        };
+        Ok(EntitiesResponse {
+            entities: self.load_all(&ordered[start..end], &fields)?,
+            next_after,
+        })
+    }
+
+    /// Sorts uids by several fields, missing values last, ties by uid (legacy `order`).
+    fn sort_by_fields(&self, uids: Uids, orders: &[OrderBy]) -> CatalogResult<Vec<String>> {
+        let wanted: HashSet<&String> = uids.iter().collect();
+        let mut maps: Vec<HashMap<String, String>> = Vec::new();
+        for order in orders {
+            let mut map = HashMap::new();
+            self.store.for_postings(
+                self.org,
+                &order.field.to_lowercase(),
+                None,
+                false,
+                false,
+                |p| {
+                    if let Some(v) = p.value
+                        && wanted.contains(&p.uid)
+                    {
+                        map.entry(p.uid).or_insert(v);
+                    }
+                    true
+                },
+            )?;
+            maps.push(map);
+        }
+        let mut uids = uids;
+        uids.sort_by(|a, b| {
+            for (order, map) in orders.iter().zip(&maps) {
+                let ord = match (map.get(a), map.get(b)) {
+                    (None, None) => Ordering::Equal,
+                    (None, Some(_)) => Ordering::Greater,
+                    (Some(_), None) => Ordering::Less,
+                    (Some(x), Some(y)) => match order.order {
+                        SortOrder::Asc => x.cmp(y),
+                        SortOrder::Desc => y.cmp(x),
+                    },
+                };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            a.cmp(b)
+        });
+        Ok(uids)
+    }
+
+    /// `GET`/`POST /entities/by-query`.
+    pub fn query_entities(
+        &self,
+        request: &QueryEntitiesRequest,
+    ) -> CatalogResult<QueryEntitiesResponse> {
+        let fields = parse_fields(&request.fields).map_err(input)?;
+        let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
+        let exclude_total = request.total_items.as_deref() == Some("exclude");
+        let cursor = match &request.cursor {
+            Some(text) => decode::<Cursor>(text, "cursor")?,
+            None => {
+                let mut order_fields = request.order_by.clone();
+                for o in &request.order_field {
+                    order_fields.push(parse_order_field(o)?);
+                }
+                let full_text_filter = match &request.full_text_filter {
+                    Some(f) => Some(f.clone()),
+                    None => request
+                        .full_text_filter_term
+                        .as_ref()
+                        .map(|term| FullTextFilter {
+                            term: term.clone(),
+                            fields: request
+                                .full_text_filter_fields
+                                .iter()
+                                .flat_map(|f| f.split(','))
+                                .map(|f| f.trim().to_owned())
+                                .filter(|f| !f.is_empty())
+                                .collect(),
+                        }),
+                };
+                Cursor {
+                    filter: request.filter.clone(),
+                    query: request.query.clone(),
+                    order_fields,
+                    full_text_filter,
+                    ..Default::default()
+                }
+            }
+        };
+        let initial = request.cursor.is_none();
+        let sort = cursor.order_fields.first().cloned();
+        let sort_key = sort.as_ref().map(|s| s.field.to_lowercase());
+
+        let mut candidates = self.candidates(&cursor.filter, cursor.query.as_ref())?;
+        if let Some(ft) = &cursor.full_text_filter {
+            let term = ft.term.trim().to_lowercase();
+            if !term.is_empty() {
+                let fields: Vec<String> = if ft.fields.is_empty() {
+                    vec![sort_key.clone().unwrap_or_else(|| "metadata.uid".into())]
+                } else {
+                    ft.fields.iter().map(|f| f.to_lowercase()).collect()
+                };
+                let mut matched = Vec::new();
+                for field in &fields {
+                    self.store
+                        .for_postings(self.org, field, None, false, false, |p| {
+                            if p.value.as_deref().is_some_and(|v| v.contains(&term)) {
+                                matched.push(p.uid);
+                            }
+                            true
+                        })?;
+                }
+                let matched = sorted(matched);
+                candidates = Some(match candidates {
+                    Some(c) => intersect(&c, &matched),
+                    None => matched,
+                });
+            }
+        }
+
+        // The full ordered listing as (sort value, uid).
+        let ordered: Vec<(Option<String>, String)> = match (&sort, &sort_key) {
+            (Some(sort), Some(key)) => {
+                let wanted: Option<HashSet<&String>> =
+                    candidates.as_ref().map(|c| c.iter().collect());
+                let mut seen = HashSet::new();
+                let mut out = Vec::new();
+                let reverse = sort.order == SortOrder::Desc;
+                self.store
+                    .for_postings(self.org, key, None, false, reverse, |p| {
+                        if let Some(v) = p.value
+                            && wanted.as_ref().is_none_or(|w| w.contains(&p.uid))
+                            && seen.insert(p.uid.clone())
+                        {
+                            out.push((Some(v), p.uid));
+                        }
+                        true
+                    })?;
+                out
+            }
+            _ => match candidates {
+                Some(c) => c.into_iter().map(|u| (None, u)).collect(),
+                None => self.universe()?.into_iter().map(|u| (None, u)).collect(),
+            },
+        };
+        let desc = sort.as_ref().is_some_and(|s| s.order == SortOrder::Desc);
+        // Position of `key` in the listing: elements strictly before it.
+        let before = |key: &(Option<String>, String)| {
+            ordered.partition_point(|e| {
+                let ord = (&e.0, &e.1).cmp(&(&key.0, &key.1));
+                if desc {
+                    ord == Ordering::Greater
+                } else {
+                    ord == Ordering::Less
+                }
+            })
+        };
+        let (start, end, has_more) = if cursor.is_previous {
+            let end = cursor.order_field_values.as_ref().map_or(0, &before);
+            (end.saturating_sub(limit), end, true)
+        } else {
+            let start = match &cursor.order_field_values {
+                Some(last) => {
+                    let pos = before(last);
+                    if ordered.get(pos) == Some(last) {
+                        pos + 1
+                    } else {
+                        pos
+                    }
+                }
+                None => request.offset.unwrap_or(0).min(ordered.len()),
+            };
+            let end = (start + limit).min(ordered.len());
+            (start, end, limit > 0 && end < ordered.len())
+        };
+        let rows = &ordered[start..end];
+        let total_items = if exclude_total {
+            0
+        } else {
+            cursor.total_items.unwrap_or(ordered.len())
+        };
+        let first_values = cursor
+            .first_sort_field_values
+            .clone()
+            .or_else(|| rows.first().cloned());
+        let next_cursor = (has_more && !rows.is_empty()).then(|| {
+            encode(&Cursor {
+                order_field_values: rows.last().cloned(),
+                first_sort_field_values: first_values.clone(),
+                is_previous: false,
+                total_items: (!exclude_total).then_some(total_items),
+                ..cursor.clone()
+            })
+        });
+        let prev_cursor = (!initial
+            && !rows.is_empty()
+            && rows.first().cloned() != cursor.first_sort_field_values)
+            .then(|| {
+                encode(&Cursor {
+                    order_field_values: rows.first().cloned(),
+                    first_sort_field_values: cursor.first_sort_field_values.clone(),
+                    is_previous: true,
+                    total_items: (!exclude_total).then_some(total_items),
+                    ..cursor.clone()
+                })
+            });
+        let uids: Vec<String> = rows.iter().map(|(_, u)| u.clone()).collect();
+        Ok(QueryEntitiesResponse {
+            items: self.load_all(&uids, &fields)?,
+            total_items,
+            page_info: PageInfo {
+                next_cursor,
+                prev_cursor,
+            },
+        })
+    }
+
+    /// `POST /entities/by-refs`.
+    pub fn by_refs(&self, request: &EntitiesBatchRequest) -> CatalogResult<EntitiesBatchResponse> {
+        let fields = parse_fields(&request.fields).map_err(input)?;
+        let allowed = self.candidates(&request.filter, request.query.as_ref())?;
+        let mut items = Vec::with_capacity(request.entity_refs.len());
+        for entity_ref in &request.entity_refs {
+            let uid = self.store.uid_by_ref(self.org, entity_ref)?;
+            let uid = uid.filter(|u| allowed.as_ref().is_none_or(|a| a.binary_search(u).is_ok()));
+            items.push(match uid {
+                Some(uid) => self.load(&uid)?.map(|e| project(e, &fields)),
+                None => None,
+            });
+        }
+        Ok(EntitiesBatchResponse { items })
+    }
+
+    /// `GET`/`POST /entity-facets`.
+    pub fn facets(&self, request: &FacetsRequest) -> CatalogResult<FacetsResponse> {
+        let candidates = self.candidates(&request.filter, request.query.as_ref())?;
+        let wanted: Option<HashSet<&String>> = candidates.as_ref().map(|c| c.iter().collect());
+        let mut facets = BTreeMap::new();
+        for facet in request.facet.iter().chain(&request.facets) {
+            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+            self.store
+                .for_postings(self.org, &facet.to_lowercase(), None, false, false, |p| {
+                    if p.value.is_some() && wanted.as_ref().is_none_or(|w| w.contains(&p.uid)) {
+                        *counts.entry(p.original).or_default() += 1;
+                    }
+                    true
+                })?;
+            let mut values: Vec<Facet> = counts
+                .into_iter()
+                .map(|(value, count)| Facet { value, count })
+                .collect();
+            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            facets.insert(facet.clone(), values);
+        }
+        Ok(FacetsResponse { facets })
+    }
+
+    /// `GET /entities/by-name/{kind}/{namespace}/{name}/ancestry`.
+    pub fn ancestry(&self, entity_ref: &str) -> CatalogResult<AncestryResponse> {
+        let root_ref = entity_ref.to_lowercase();
+        let uid = self
+            .store
+            .uid_by_ref(self.org, &root_ref)?
+            .ok_or_else(|| CatalogError::NotFound(format!("No such entity {root_ref}")))?;
+        let mut items = Vec::new();
+        let mut seen = HashSet::from([root_ref.clone()]);
+        let mut todo = vec![uid];
+        while let Some(uid) = todo.pop() {
+            let (Some(record), Some(entity)) =
+                (self.store.record(self.org, &uid)?, self.load(&uid)?)
+            else {
+                continue;
+            };
+            let mut parent_refs = Vec::new();
+            for parent in &record.parents {
+                if let Some(parent_uid) = self.store.uid_by_ref(self.org, parent)? {
+                    parent_refs.push(parent.clone());
+                    if seen.insert(parent.clone()) {
+                        todo.push(parent_uid);
+                    }
+                }
+            }
+            items.push(AncestryItem {
+                entity,
+                parent_entity_refs: parent_refs,
+            });
+        }
+        Ok(AncestryResponse {
+            root_entity_ref: root_ref,
+            items,
+        })
+    }
+}

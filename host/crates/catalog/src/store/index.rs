@@ -1,0 +1,227 @@
+//! The derived indexes of one organization, held in memory: search postings (field → value →
+//! uids), relations by source, and which producer emits which entity.
+//!
+//! They are a pure function of the stored entities and records, rebuilt from them when an
+//! organization is first used and updated after every applied batch, so they can never
+//! disagree with what a crash left on disk. See the crate docs for why they are not persisted.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::Arc;
+
+use super::search::Posting;
+
+/// A uid, shared between every index entry of the entity.
+pub type Uid = Arc<str>;
+
+/// Value → uid → value as written (`None` when it equals the lowercased value).
+type ValueMap = BTreeMap<Option<Box<str>>, BTreeMap<Uid, Option<Box<str>>>>;
+
+/// One change to the derived indexes, applied after its batch is durable.
+#[derive(Debug, Clone)]
+pub enum IndexOp {
+    /// Postings of an entity appear.
+    AddPostings(String, Vec<Posting>),
+    /// Postings of an entity disappear.
+    RemovePostings(String, Vec<Posting>),
+    /// `origin` emits `[source, type, target]`.
+    AddRelation(String, [String; 3]),
+    /// `origin` no longer emits `[source, type, target]`.
+    RemoveRelation(String, [String; 3]),
+    /// `producer` emits `entity_ref` (uid).
+    Produced(String, String, String),
+    /// `producer` no longer emits `entity_ref`.
+    Unproduced(String, String),
+}
+
+/// The derived indexes of one organization.
+#[derive(Debug, Default)]
+pub struct OrgIndex {
+    uids: HashMap<Box<str>, Uid>,
+    fields: HashMap<Box<str>, ValueMap>,
+    relations: HashMap<String, BTreeSet<(String, String, Uid)>>,
+    produced: HashMap<String, BTreeMap<String, Uid>>,
+}
+
+impl OrgIndex {
+    fn uid(&mut self, uid: &str) -> Uid {
+        if let Some(u) = self.uids.get(uid) {
+            return u.clone();
+        }
+        let shared: Uid = Arc::from(uid);
+        self.uids.insert(uid.into(), shared.clone());
+        shared
+    }
+
+    /// Applies one change.
+    pub fn apply(&mut self, op: IndexOp) {
+        match op {
+            IndexOp::AddPostings(uid, postings) => {
+                let uid = self.uid(&uid);
+                for p in postings {
+                    let original = match &p.value {
+                        Some(v) if *v == p.original => None,
+                        _ if p.original.is_empty() => None,
+                        _ => Some(p.original.into_boxed_str()),
+                    };
+                    self.fields
+                        .entry(p.key.into_boxed_str())
+                        .or_default()
+                        .entry(p.value.map(String::into_boxed_str))
+                        .or_default()
+                        .insert(uid.clone(), original);
+                }
+            }
+            IndexOp::RemovePostings(uid, postings) => {
+                for p in postings {
+                    let Some(values) = self.fields.get_mut(p.key.as_str()) else {
+                        continue;
+                    };
+                    let value = p.value.map(String::into_boxed_str);
+                    if let Some(uids) = values.get_mut(&value) {
+                        uids.remove(uid.as_str());
+                        if uids.is_empty() {
+                            values.remove(&value);
+                        }
+                    }
+                    if values.is_empty() {
+                        self.fields.remove(p.key.as_str());
+                    }
+                }
+            }
+            IndexOp::AddRelation(origin, [source, kind, target]) => {
+                let origin = self.uid(&origin);
+                self.relations
+                    .entry(source)
+                    .or_default()
+                    .insert((kind, target, origin));
+            }
+            IndexOp::RemoveRelation(origin, [source, kind, target]) => {
+                if let Some(set) = self.relations.get_mut(&source) {
+                    let origin: Uid = Arc::from(origin.as_str());
+                    set.remove(&(kind, target, origin));
+                    if set.is_empty() {
+                        self.relations.remove(&source);
+                    }
+                }
+            }
+            IndexOp::Produced(producer, entity_ref, uid) => {
+                let uid = self.uid(&uid);
+                self.produced
+                    .entry(producer)
+                    .or_default()
+                    .insert(entity_ref, uid);
+            }
+            IndexOp::Unproduced(producer, entity_ref) => {
+                if let Some(map) = self.produced.get_mut(&producer) {
+                    map.remove(&entity_ref);
+                    if map.is_empty() {
+                        self.produced.remove(&producer);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forgets the shared uid of a deleted entity.
+    pub fn forget(&mut self, uid: &str) {
+        self.uids.remove(uid);
+    }
+
+    /// Visits postings of `field` whose value starts with `prefix` (equals it if `exact`), in
+    /// (value, uid) order or its reverse, until `f` returns false. `prefix = None` visits all,
+    /// `null` values last.
+    pub fn visit(
+        &self,
+        field: &str,
+        prefix: Option<&str>,
+        exact: bool,
+        reverse: bool,
+        mut f: impl FnMut(Option<&str>, &str, Option<&str>) -> bool,
+    ) {
+        let Some(values) = self.fields.get(field) else {
+            return;
+        };
+        let mut each = |value: &Option<Box<str>>, uids: &BTreeMap<Uid, Option<Box<str>>>| {
+            let iter: Box<dyn Iterator<Item = (&Uid, &Option<Box<str>>)>> = if reverse {
+                Box::new(uids.iter().rev())
+            } else {
+                Box::new(uids.iter())
+            };
+            for (uid, original) in iter {
+                let v = value.as_deref();
+                if !f(v, uid, original.as_deref().or(v)) {
+                    return false;
+                }
+            }
+            true
+        };
+        match prefix {
+            Some(p) if exact => {
+                if let Some(uids) = values.get(&Some(Box::from(p))) {
+                    each(&Some(Box::from(p)), uids);
+                }
+            }
+            Some(p) => {
+                let start: Option<Box<str>> = Some(Box::from(p));
+                let range = values.range((Bound::Included(start), Bound::Unbounded));
+                let matching: Vec<_> = range
+                    .take_while(|(v, _)| v.as_deref().is_some_and(|v| v.starts_with(p)))
+                    .collect();
+                let iter: Box<dyn Iterator<Item = _>> = if reverse {
+                    Box::new(matching.into_iter().rev())
+                } else {
+                    Box::new(matching.into_iter())
+                };
+                for (v, uids) in iter {
+                    if !each(v, uids) {
+                        return;
+                    }
+                }
+            }
+            None => {
+                // `None` (null) sorts first in a BTreeMap of Options; Backstage-style order puts
+                // nulls last, so visit them after the real values.
+                let real = values.iter().filter(|(v, _)| v.is_some());
+                let iter: Box<dyn Iterator<Item = _>> = if reverse {
+                    Box::new(real.rev())
+                } else {
+                    Box::new(real)
+                };
+                for (v, uids) in iter {
+                    if !each(v, uids) {
+                        return;
+                    }
+                }
+                if let Some(uids) = values.get(&None) {
+                    each(&None, uids);
+                }
+            }
+        }
+    }
+
+    /// Relations whose source is `source`: (type, target, origin uid).
+    pub fn relations_from(&self, source: &str) -> Vec<(String, String, String)> {
+        self.relations
+            .get(source)
+            .map(|set| {
+                set.iter()
+                    .map(|(k, t, o)| (k.clone(), t.clone(), o.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether any relation is indexed.
+    pub fn has_relations(&self) -> bool {
+        !self.relations.is_empty()
+    }
+
+    /// The (entity ref, uid) pairs `producer` emits, by ref.
+    pub fn produced_by(&self, producer: &str) -> Vec<(String, String)> {
+        self.produced
+            .get(producer)
+            .map(|m| m.iter().map(|(r, u)| (r.clone(), u.to_string())).collect())
+            .unwrap_or_default()
+    }
+}
