@@ -170,7 +170,12 @@ impl Engine<'_> {
             errors: run.messages.clone(),
             ..Default::default()
         };
+        let trace = std::env::var_os("PORTICO_CATALOG_TRACE").is_some();
+        let started = std::time::Instant::now();
         let prepared = self.prepare_all(run.candidates, &run.parent_errors, &mut report);
+        if trace {
+            eprintln!("prepare: {:?}", started.elapsed());
+        }
         let producer = run.producer.clone();
 
         let mut upserts: Vec<(String, Upsert)> = Vec::new();
@@ -187,12 +192,9 @@ impl Engine<'_> {
                 ));
                 continue;
             }
-            let existing = match self.store.uid_by_ref(org, &p.entity_ref)? {
-                Some(uid) => self.store.record(org, &uid)?.map(|r| (uid, r)),
-                None => None,
-            };
-            if let Some((_, record)) = &existing
-                && let Some(owner) = &record.producer
+            let meta = self.store.lookup(org, &p.entity_ref)?;
+            if let Some(meta) = &meta
+                && let Some(owner) = &meta.producer
                 && owner != &producer
                 && self.producer_alive(org, owner, &mut alive)?
             {
@@ -203,17 +205,21 @@ impl Engine<'_> {
                 ));
                 continue;
             }
+            if let Some(meta) = &meta
+                && meta.producer.as_deref() == Some(producer.as_str())
+                && meta.hash == p.hash
+            {
+                report.unchanged += 1;
+                continue;
+            }
+            let existing = match &meta {
+                Some(meta) => self.load(org, &meta.uid)?,
+                None => None,
+            };
             let failed = !p.items.is_empty();
             match existing {
-                Some((uid, record)) => {
-                    let same_owner = record.producer.as_deref() == Some(producer.as_str());
-                    if same_owner && record.source_hash == p.hash {
-                        report.unchanged += 1;
-                        continue;
-                    }
-                    let old = self.store.entity(org, &uid)?.unwrap_or(Value::Null);
-                    let mut record = record;
-                    record.emits = self.emits_of(&old);
+                Some((record, old)) => {
+                    let uid = record.uid.clone();
                     let up = if failed && (record.good || !p.serve_on_failure) {
                         // Keep the last good version; only its status (and ownership) change.
                         Upsert {
@@ -336,7 +342,13 @@ impl Engine<'_> {
                 self.store.apply(ws)?;
             }
         }
+        if trace {
+            eprintln!("compare: {:?}", started.elapsed());
+        }
         self.commit(org, upserts, deletes, pendings, &producer, &mut report)?;
+        if trace {
+            eprintln!("commit: {:?}", started.elapsed());
+        }
         Ok(report)
     }
 
@@ -399,40 +411,8 @@ impl Engine<'_> {
         parent_errors: &HashMap<String, Vec<Value>>,
         report: &mut ProcessReport,
     ) -> Vec<Prepared> {
-        let threads = self.threads.max(1);
-        let results: Vec<Result<Prepared, String>> = if threads == 1 || candidates.len() < 64 {
-            candidates
-                .into_iter()
-                .map(|c| self.prepare(c, parent_errors))
-                .collect()
-        } else {
-            let chunk = candidates.len().div_ceil(threads);
-            let mut chunks: Vec<Vec<Candidate>> = Vec::new();
-            let mut iter = candidates.into_iter();
-            loop {
-                let part: Vec<Candidate> = iter.by_ref().take(chunk).collect();
-                if part.is_empty() {
-                    break;
-                }
-                chunks.push(part);
-            }
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = chunks
-                    .into_iter()
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.into_iter()
-                                .map(|c| self.prepare(c, parent_errors))
-                                .collect::<Vec<_>>()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            })
-        };
+        let results: Vec<Result<Prepared, String>> =
+            parallel_map(candidates, self.threads, |c| self.prepare(c, parent_errors));
         results
             .into_iter()
             .filter_map(|r| r.map_err(|e| report.errors.push(e)).ok())
@@ -610,14 +590,31 @@ impl Engine<'_> {
             relations_of.insert(source.clone(), relations);
         }
 
+        if std::env::var_os("PORTICO_CATALOG_TRACE").is_some() {
+            eprintln!("relations stitched for {} sources", affected.len());
+        }
         let timestamp = now_rfc3339();
         let mut ws = WriteSet::new(org, self.history_limit);
-        let mut refs: Vec<String> = by_ref.keys().cloned().collect();
-        refs.sort();
-        for entity_ref in refs {
-            let u = by_ref.remove(&entity_ref).expect("key listed");
+        let mut jobs: Vec<(String, Upsert, Vec<Value>, u64)> = Vec::with_capacity(by_ref.len());
+        for (entity_ref, u) in by_ref {
             let relations = relations_of.remove(&entity_ref).unwrap_or_default();
-            self.write_upsert(org, &mut ws, &entity_ref, u, relations, &timestamp)?;
+            let revision = match &u.old {
+                Some((record, _)) => record.revision + 1,
+                None => self.store.tombstone(org, &entity_ref)?.unwrap_or(0) + 1,
+            };
+            jobs.push((entity_ref, u, relations, revision));
+        }
+        jobs.sort_by(|a, b| a.0.cmp(&b.0));
+        let built = parallel_map(
+            jobs,
+            self.threads,
+            |(entity_ref, u, relations, revision)| {
+                build(entity_ref, u, relations, revision, &timestamp)
+            },
+        );
+        for b in built {
+            let b = b?;
+            self.write_built(org, &mut ws, b)?;
             if ws.len() > MAX_BATCH_OPS {
                 self.store.apply(std::mem::replace(
                     &mut ws,
@@ -643,6 +640,7 @@ impl Engine<'_> {
                 diff: Vec::new(),
             };
             ws.put_history(&record.entity_ref, &entry)?;
+            ws.put_tombstone(&record.entity_ref, Some(record.revision + 1));
         }
         for pending in &pendings {
             ws.put_pending(pending)?;
@@ -650,96 +648,169 @@ impl Engine<'_> {
         self.store.apply(ws)
     }
 
-    fn write_upsert(
-        &self,
-        org: &OrgId,
-        ws: &mut WriteSet,
-        entity_ref: &str,
-        u: Upsert,
-        relations: Vec<Value>,
-        timestamp: &str,
-    ) -> StoreResult<()> {
-        let orphan = u.producer.is_none();
-        let etag = {
-            let mut hasher = Sha256::new();
-            hasher.update(u.hash.as_bytes());
-            hasher.update(serde_json::to_vec(&(&relations, &u.items, orphan)).unwrap_or_default());
-            let mut e = hex::encode(hasher.finalize());
-            e.truncate(40);
-            e
-        };
-        let mut value = u.processed;
-        if let Some(Value::Object(meta)) = value.get_mut("metadata") {
-            if orphan {
-                let annotations = meta
-                    .entry("annotations")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(a) = annotations {
-                    a.insert(ANNOTATION_ORPHAN.into(), "true".into());
-                }
-            }
-            meta.insert("uid".into(), Value::String(u.uid.clone()));
-            meta.insert("etag".into(), Value::String(etag.clone()));
-        }
-        if let Value::Object(root) = &mut value {
-            root.insert("relations".into(), Value::Array(relations));
-            if u.items.is_empty() {
-                root.remove("status");
-            } else {
-                root.insert("status".into(), json!({"items": u.items}));
-            }
-        }
-        let revision = match &u.old {
-            Some((record, _)) => record.revision + 1,
-            None => self.store.last_revision(org, entity_ref)? + 1,
-        };
-        let record = EntityRecord {
-            uid: u.uid.clone(),
-            entity_ref: entity_ref.to_owned(),
-            producer: u.producer.clone(),
-            parents: u.parents,
-            source_location: u.source_location,
-            source_hash: u.hash,
-            emits: u.emits,
-            revision,
-            good: u.good,
-        };
-        let old_ref = u.old.as_ref().map(|(r, v)| (r, v));
-        let entry = HistoryEntry {
-            revision,
-            timestamp: timestamp.to_owned(),
-            producer: u.history_producer,
-            change: u.change.into(),
-            uid: u.uid.clone(),
-            etag: Some(etag),
-            diff: diff(old_ref.map(|(_, v)| v), &value),
-        };
-        let bytes = serde_json::to_vec(&value)?;
-        ws.put_entity(&record, old_ref, &value, bytes)?;
-        let old_emits: HashSet<&[String; 3]> = old_ref
-            .map(|(r, _)| r.emits.iter().collect())
+    fn write_built(&self, org: &OrgId, ws: &mut WriteSet, b: Built) -> StoreResult<()> {
+        let Built {
+            record,
+            old,
+            bytes,
+            new_postings,
+            entry,
+            new_emits,
+        } = b;
+        let entity_ref = record.entity_ref.clone();
+        let old_emits: HashSet<[String; 3]> = old
+            .as_ref()
+            .map(|(r, _)| r.emits.iter().cloned().collect())
             .unwrap_or_default();
-        let new_emits: HashSet<&[String; 3]> = record.emits.iter().collect();
-        for rel in old_emits.difference(&new_emits) {
-            ws.delete_relation(&u.uid, rel);
+        let old_producer = old.as_ref().and_then(|(r, _)| r.producer.clone());
+        let created = old.is_none();
+        ws.put_entity(
+            &record,
+            old.as_ref().map(|(r, p)| (r, p.clone())),
+            new_postings,
+            &bytes,
+        )?;
+        let new_set: HashSet<&[String; 3]> = new_emits.iter().collect();
+        for rel in &old_emits {
+            if !new_set.contains(rel) {
+                ws.delete_relation(&record.uid, rel);
+            }
         }
-        for rel in new_emits.difference(&old_emits) {
-            ws.put_relation(&u.uid, rel);
+        for rel in &new_emits {
+            if !old_emits.contains(rel) {
+                ws.put_relation(&record.uid, rel);
+            }
         }
-        if let Some((old_record, _)) = old_ref
-            && let Some(p) = &old_record.producer
+        if let Some(p) = &old_producer
             && Some(p) != record.producer.as_ref()
         {
-            ws.delete_produced(p, entity_ref);
+            ws.delete_produced(p, &entity_ref);
         }
         if let Some(p) = &record.producer {
-            ws.put_produced(p, entity_ref, &u.uid);
+            ws.put_produced(p, &entity_ref, &record.uid);
         }
-        if u.change == "created" && self.store.pending(org, entity_ref)?.is_some() {
-            ws.delete_pending(entity_ref);
+        if created {
+            if self.store.pending(org, &entity_ref)?.is_some() {
+                ws.delete_pending(&entity_ref);
+            }
+            if self.store.tombstone(org, &entity_ref)?.is_some() {
+                ws.put_tombstone(&entity_ref, None);
+            }
         }
-        ws.put_history(entity_ref, &entry)
+        ws.put_history(&entity_ref, &entry)
     }
+}
+
+/// An upsert turned into what gets written: the CPU-heavy part, run in parallel.
+struct Built {
+    record: EntityRecord,
+    old: Option<(EntityRecord, BTreeSet<crate::store::Posting>)>,
+    bytes: Vec<u8>,
+    new_postings: BTreeSet<crate::store::Posting>,
+    entry: HistoryEntry,
+    new_emits: Vec<[String; 3]>,
+}
+
+fn build(
+    entity_ref: String,
+    u: Upsert,
+    relations: Vec<Value>,
+    revision: u64,
+    timestamp: &str,
+) -> StoreResult<Built> {
+    let orphan = u.producer.is_none();
+    let etag = {
+        let mut hasher = Sha256::new();
+        hasher.update(u.hash.as_bytes());
+        hasher.update(serde_json::to_vec(&(&relations, &u.items, orphan)).unwrap_or_default());
+        let mut e = hex::encode(hasher.finalize());
+        e.truncate(40);
+        e
+    };
+    let mut value = u.processed;
+    if let Some(Value::Object(meta)) = value.get_mut("metadata") {
+        if orphan {
+            let annotations = meta
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(a) = annotations {
+                a.insert(ANNOTATION_ORPHAN.into(), "true".into());
+            }
+        }
+        meta.insert("uid".into(), Value::String(u.uid.clone()));
+        meta.insert("etag".into(), Value::String(etag.clone()));
+    }
+    if let Value::Object(root) = &mut value {
+        root.insert("relations".into(), Value::Array(relations));
+        if u.items.is_empty() {
+            root.remove("status");
+        } else {
+            root.insert("status".into(), json!({"items": u.items}));
+        }
+    }
+    let record = EntityRecord {
+        uid: u.uid.clone(),
+        entity_ref,
+        producer: u.producer,
+        parents: u.parents,
+        source_location: u.source_location,
+        source_hash: u.hash,
+        emits: Vec::new(),
+        revision,
+        good: u.good,
+    };
+    let entry = HistoryEntry {
+        revision,
+        timestamp: timestamp.to_owned(),
+        producer: u.history_producer,
+        change: u.change.into(),
+        uid: u.uid,
+        etag: Some(etag),
+        diff: diff(u.old.as_ref().map(|(_, v)| v), &value),
+    };
+    let bytes = serde_json::to_vec(&value)?;
+    let new_postings = crate::store::postings(&value);
+    let old = u.old.map(|(r, v)| (r, crate::store::postings(&v)));
+    Ok(Built {
+        record,
+        old,
+        bytes,
+        new_postings,
+        entry,
+        new_emits: u.emits,
+    })
+}
+
+/// `f` over `items` on up to `threads` threads, results in order.
+fn parallel_map<T: Send, R: Send>(
+    items: Vec<T>,
+    threads: usize,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    if threads <= 1 || items.len() < 64 {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::new();
+    let mut iter = items.into_iter();
+    loop {
+        let part: Vec<T> = iter.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        chunks.push(part);
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("processing worker panicked"))
+            .collect()
+    })
 }
 
 /// `kind:namespace/name`, lowercased, of a document (namespace defaulted).

@@ -1,5 +1,5 @@
-//! The derived indexes of one organization, held in memory: search postings (field → value →
-//! uids), relations by source, and which producer emits which entity.
+//! The derived indexes of one organization, held in memory: refs, search postings (field →
+//! value → uids), relations by source, which producer emits which entity, pending failures.
 //!
 //! They are a pure function of the stored entities and records, rebuilt from them when an
 //! organization is first used and updated after every applied batch, so they can never
@@ -32,11 +32,36 @@ pub enum IndexOp {
     Produced(String, String, String),
     /// `producer` no longer emits `entity_ref`.
     Unproduced(String, String),
+    /// An entity is stored under (uid, ref) with this content hash and producer.
+    Record(RecordMeta),
+    /// An entity (uid) is gone.
+    Forget(String),
+    /// A ref has (true) or no longer has (false) a pending failure.
+    Pending(String, bool),
+    /// A deleted ref's last revision (`None`: the ref exists again).
+    Tombstone(String, Option<u64>),
+}
+
+/// What the processing engine needs to skip an unchanged entity without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMeta {
+    /// The uid.
+    pub uid: String,
+    /// The lowercased ref.
+    pub entity_ref: String,
+    /// The content hash of the last processing input.
+    pub hash: String,
+    /// The producer, `None` for orphans.
+    pub producer: Option<String>,
 }
 
 /// The derived indexes of one organization.
 #[derive(Debug, Default)]
 pub struct OrgIndex {
+    refs: BTreeMap<String, Uid>,
+    meta: HashMap<Uid, RecordMeta>,
+    pending: std::collections::HashSet<String>,
+    tombstones: HashMap<String, u64>,
     uids: HashMap<Box<str>, Uid>,
     fields: HashMap<Box<str>, ValueMap>,
     relations: HashMap<String, BTreeSet<(String, String, Uid)>>,
@@ -64,12 +89,19 @@ impl OrgIndex {
                         _ if p.original.is_empty() => None,
                         _ => Some(p.original.into_boxed_str()),
                     };
-                    self.fields
-                        .entry(p.key.into_boxed_str())
-                        .or_default()
-                        .entry(p.value.map(String::into_boxed_str))
-                        .or_default()
-                        .insert(uid.clone(), original);
+                    let values = match self.fields.get_mut(p.key.as_str()) {
+                        Some(values) => values,
+                        None => self.fields.entry(p.key.into_boxed_str()).or_default(),
+                    };
+                    let value = p.value.map(String::into_boxed_str);
+                    match values.get_mut(&value) {
+                        Some(uids) => {
+                            uids.insert(uid.clone(), original);
+                        }
+                        None => {
+                            values.insert(value, BTreeMap::from([(uid.clone(), original)]));
+                        }
+                    }
                 }
             }
             IndexOp::RemovePostings(uid, postings) => {
@@ -120,12 +152,73 @@ impl OrgIndex {
                     }
                 }
             }
+            IndexOp::Record(meta) => {
+                let uid = self.uid(&meta.uid);
+                if let Some(old) = self.meta.get(&uid)
+                    && old.entity_ref != meta.entity_ref
+                {
+                    self.refs.remove(&old.entity_ref);
+                }
+                self.refs.insert(meta.entity_ref.clone(), uid.clone());
+                self.meta.insert(uid, meta);
+            }
+            IndexOp::Forget(uid) => {
+                if let Some(meta) = self.meta.remove(uid.as_str())
+                    && self.refs.get(&meta.entity_ref).is_some_and(|u| **u == *uid)
+                {
+                    self.refs.remove(&meta.entity_ref);
+                }
+                self.uids.remove(uid.as_str());
+            }
+            IndexOp::Pending(entity_ref, true) => {
+                self.pending.insert(entity_ref);
+            }
+            IndexOp::Pending(entity_ref, false) => {
+                self.pending.remove(&entity_ref);
+            }
+            IndexOp::Tombstone(entity_ref, Some(revision)) => {
+                self.tombstones.insert(entity_ref, revision);
+            }
+            IndexOp::Tombstone(entity_ref, None) => {
+                self.tombstones.remove(&entity_ref);
+            }
         }
     }
 
-    /// Forgets the shared uid of a deleted entity.
-    pub fn forget(&mut self, uid: &str) {
-        self.uids.remove(uid);
+    /// The uid of a (lowercased) ref.
+    pub fn uid_by_ref(&self, entity_ref: &str) -> Option<String> {
+        self.refs.get(entity_ref).map(|u| u.to_string())
+    }
+
+    /// The record summary of a (lowercased) ref.
+    pub fn lookup(&self, entity_ref: &str) -> Option<RecordMeta> {
+        self.refs
+            .get(entity_ref)
+            .and_then(|u| self.meta.get(u))
+            .cloned()
+    }
+
+    /// Every (ref, uid), ordered by ref.
+    pub fn refs(&self) -> Vec<(String, String)> {
+        self.refs
+            .iter()
+            .map(|(r, u)| (r.clone(), u.to_string()))
+            .collect()
+    }
+
+    /// Number of entities.
+    pub fn count(&self) -> usize {
+        self.refs.len()
+    }
+
+    /// Whether a ref has a pending failure.
+    pub fn is_pending(&self, entity_ref: &str) -> bool {
+        self.pending.contains(entity_ref)
+    }
+
+    /// The last revision of a deleted ref.
+    pub fn tombstone(&self, entity_ref: &str) -> Option<u64> {
+        self.tombstones.get(entity_ref).copied()
     }
 
     /// Visits postings of `field` whose value starts with `prefix` (equals it if `exact`), in

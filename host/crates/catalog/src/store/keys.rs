@@ -4,13 +4,13 @@
 //! | prefix | key                                   | value                              |
 //! |--------|---------------------------------------|------------------------------------|
 //! | `e`    | `e\0<uid>`                            | record length (u32 BE), [`super::EntityRecord`] JSON, entity JSON |
-//! | `n`    | `n\0<kind:namespace/name lowercased>` | uid                                |
+//! | `d`    | `d\0<entity ref>`                     | last revision of a deleted entity  |
 //! | `l`    | `l\0<location id>`                    | [`super::LocationRecord`] (JSON)   |
 //! | `t`    | `t\0<type>:<target>`                  | location id                        |
 //! | `h`    | `h\0<entity ref>\0<revision, 20 digits>` | [`super::HistoryEntry`] (JSON)  |
 //! | `f`    | `f\0<entity ref>`                     | [`super::PendingRecord`] (JSON)    |
 //!
-//! Search postings, relations and producer membership are derived in memory (see
+//! The ref → uid index, search postings, relations and producer membership are derived in memory (see
 //! [`super::index`]). Key parts containing `\0` are never written.
 
 /// `prefix \0 part \0 part ...` (no trailing separator).
@@ -56,7 +56,7 @@ pub fn revision(rev: u64) -> String {
 }
 
 pub const ENTITY: u8 = b'e';
-pub const NAME: u8 = b'n';
+pub const TOMBSTONE: u8 = b'd';
 pub const LOCATION: u8 = b'l';
 pub const LOCATION_TARGET: u8 = b't';
 pub const HISTORY: u8 = b'h';

@@ -191,6 +191,24 @@ impl Store {
                 index.apply(op);
             }
         }
+        for entry in self
+            .storage
+            .scan_prefix(&Self::space(org), &prefix(PENDING, &[]))
+        {
+            let (k, _) = entry?;
+            index.apply(IndexOp::Pending(text(&k[2..]), true));
+        }
+        for entry in self
+            .storage
+            .scan_prefix(&Self::space(org), &prefix(TOMBSTONE, &[]))
+        {
+            let (k, v) = entry?;
+            let revision = std::str::from_utf8(&v)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            index.apply(IndexOp::Tombstone(text(&k[2..]), Some(revision)));
+        }
         let index = Arc::new(RwLock::new(index));
         all.insert(org.clone(), index.clone());
         Ok(index)
@@ -255,9 +273,6 @@ impl Store {
             let mut guard = index.write().unwrap_or_else(|p| p.into_inner());
             for op in writes.index_ops {
                 guard.apply(op);
-            }
-            for uid in writes.forgotten {
-                guard.forget(&uid);
             }
         }
         Ok(())
@@ -347,34 +362,27 @@ impl Store {
     /// The uid of the entity with this ref (`kind:namespace/name`, any case).
     pub fn uid_by_ref(&self, org: &OrgId, entity_ref: &str) -> StoreResult<Option<String>> {
         let lower = entity_ref.to_lowercase();
-        if !clean(&lower) {
-            return Ok(None);
-        }
-        Ok(self
-            .get(org, &key(NAME, &[lower.as_bytes()]))?
-            .map(|v| text(&v)))
+        self.read_index(org, |index| index.uid_by_ref(&lower))
+    }
+
+    /// The record summary (uid, hash, producer) of the entity with this lowercased ref.
+    pub fn lookup(&self, org: &OrgId, entity_ref: &str) -> StoreResult<Option<index::RecordMeta>> {
+        self.read_index(org, |index| index.lookup(entity_ref))
+    }
+
+    /// The last revision of a deleted entity ref (lowercased), if it was deleted.
+    pub fn tombstone(&self, org: &OrgId, entity_ref: &str) -> StoreResult<Option<u64>> {
+        self.read_index(org, |index| index.tombstone(entity_ref))
     }
 
     /// Every (entity ref, uid), ordered by entity ref.
     pub fn refs(&self, org: &OrgId) -> StoreResult<Vec<(String, String)>> {
-        Ok(self
-            .scan(org, &prefix(NAME, &[]))?
-            .into_iter()
-            .map(|(k, v)| (text(&k[2..]), text(&v)))
-            .collect())
+        self.read_index(org, OrgIndex::refs)
     }
 
     /// Number of served entities.
     pub fn count(&self, org: &OrgId) -> StoreResult<usize> {
-        let mut n = 0;
-        for entry in self
-            .storage
-            .scan_prefix(&Self::space(org), &prefix(NAME, &[]))
-        {
-            entry?;
-            n += 1;
-        }
-        Ok(n)
+        self.read_index(org, OrgIndex::count)
     }
 
     /// Postings of `key` whose lowercased value starts with `value_prefix` (all for `""`),
@@ -532,7 +540,7 @@ impl Store {
     /// The pending failure of an entity ref that never processed successfully.
     pub fn pending(&self, org: &OrgId, entity_ref: &str) -> StoreResult<Option<PendingRecord>> {
         let lower = entity_ref.to_lowercase();
-        if !clean(&lower) {
+        if !clean(&lower) || !self.read_index(org, |index| index.is_pending(&lower))? {
             return Ok(None);
         }
         match self.get(org, &key(PENDING, &[lower.as_bytes()]))? {
@@ -569,7 +577,6 @@ pub struct WriteSet {
     space: Keyspace,
     ops: std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     index_ops: Vec<IndexOp>,
-    forgotten: Vec<String>,
     history_limit: u64,
 }
 
@@ -581,7 +588,6 @@ impl WriteSet {
             space: Store::space(org),
             ops: std::collections::BTreeMap::new(),
             index_ops: Vec::new(),
-            forgotten: Vec::new(),
             history_limit: history_limit.max(1),
         }
     }
@@ -605,29 +611,24 @@ impl WriteSet {
     }
 
     /// Writes an entity (new or changed) with its record and index entries. `old` is the
-    /// previously served version, whose postings are replaced; `bytes` is `new` serialized.
+    /// previous record with the postings of the previously served version; `bytes` is the new
+    /// entity serialized and `new_postings` its postings.
     pub fn put_entity(
         &mut self,
         record: &EntityRecord,
-        old: Option<(&EntityRecord, &Value)>,
-        new: &Value,
-        bytes: Vec<u8>,
+        old: Option<(&EntityRecord, BTreeSet<Posting>)>,
+        new_postings: BTreeSet<Posting>,
+        bytes: &[u8],
     ) -> StoreResult<()> {
         let uid = record.uid.as_bytes();
         let record_json = serde_json::to_vec(record)?;
         let mut stored = Vec::with_capacity(4 + record_json.len() + bytes.len());
         stored.extend_from_slice(&(record_json.len() as u32).to_be_bytes());
         stored.extend_from_slice(&record_json);
-        stored.extend_from_slice(&bytes);
+        stored.extend_from_slice(bytes);
         self.put(key(ENTITY, &[uid]), stored);
-        let new_postings = postings(new);
         match old {
-            Some((old_record, old_entity)) => {
-                if old_record.entity_ref != record.entity_ref || old_record.uid != record.uid {
-                    self.delete_name(&old_record.entity_ref);
-                    self.put_name(&record.entity_ref, &record.uid);
-                }
-                let old_postings = postings(old_entity);
+            Some((old_record, old_postings)) => {
                 let removed: Vec<Posting> =
                     old_postings.difference(&new_postings).cloned().collect();
                 let added: Vec<Posting> = new_postings.difference(&old_postings).cloned().collect();
@@ -637,37 +638,43 @@ impl WriteSet {
                     .push(IndexOp::AddPostings(record.uid.clone(), added));
             }
             None => {
-                self.put_name(&record.entity_ref, &record.uid);
                 self.index_ops.push(IndexOp::AddPostings(
                     record.uid.clone(),
                     new_postings.into_iter().collect(),
                 ));
             }
         }
+        self.index_ops.push(IndexOp::Record(index::RecordMeta {
+            uid: record.uid.clone(),
+            entity_ref: record.entity_ref.clone(),
+            hash: record.source_hash.clone(),
+            producer: record.producer.clone(),
+        }));
         Ok(())
+    }
+
+    /// Records the last revision of a deleted entity ref (`None` clears it on re-creation).
+    pub fn put_tombstone(&mut self, entity_ref: &str, revision: Option<u64>) {
+        if !clean(entity_ref) {
+            return;
+        }
+        let k = key(TOMBSTONE, &[entity_ref.as_bytes()]);
+        match revision {
+            Some(r) => self.put(k, r.to_string()),
+            None => self.delete(k),
+        }
+        self.index_ops
+            .push(IndexOp::Tombstone(entity_ref.to_owned(), revision));
     }
 
     /// Removes an entity, its record, name and search entries.
     pub fn delete_entity(&mut self, record: &EntityRecord, entity: &Value) {
         self.delete(key(ENTITY, &[record.uid.as_bytes()]));
-        self.delete_name(&record.entity_ref);
         self.index_ops.push(IndexOp::RemovePostings(
             record.uid.clone(),
             postings(entity).into_iter().collect(),
         ));
-        self.forgotten.push(record.uid.clone());
-    }
-
-    fn put_name(&mut self, entity_ref: &str, uid: &str) {
-        if clean(entity_ref) {
-            self.put(key(NAME, &[entity_ref.as_bytes()]), uid);
-        }
-    }
-
-    fn delete_name(&mut self, entity_ref: &str) {
-        if clean(entity_ref) {
-            self.delete(key(NAME, &[entity_ref.as_bytes()]));
-        }
+        self.index_ops.push(IndexOp::Forget(record.uid.clone()));
     }
 
     /// Adds a relation `source -type-> target` emitted by the entity `origin`.
@@ -723,6 +730,8 @@ impl WriteSet {
                 key(PENDING, &[pending.entity_ref.as_bytes()]),
                 serde_json::to_vec(pending)?,
             );
+            self.index_ops
+                .push(IndexOp::Pending(pending.entity_ref.clone(), true));
         }
         Ok(())
     }
@@ -731,6 +740,8 @@ impl WriteSet {
     pub fn delete_pending(&mut self, entity_ref: &str) {
         if clean(entity_ref) {
             self.delete(key(PENDING, &[entity_ref.as_bytes()]));
+            self.index_ops
+                .push(IndexOp::Pending(entity_ref.to_owned(), false));
         }
     }
 
@@ -803,6 +814,12 @@ fn entity_index_ops(
                 record.uid.clone(),
             ));
         }
+        ops.push(IndexOp::Record(index::RecordMeta {
+            uid: record.uid.clone(),
+            entity_ref: record.entity_ref.clone(),
+            hash: record.source_hash.clone(),
+            producer: record.producer.clone(),
+        }));
     } else {
         ops.push(IndexOp::RemovePostings(record.uid.clone(), all));
     }
