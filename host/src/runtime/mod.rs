@@ -24,7 +24,7 @@ pub mod services;
 pub mod state;
 
 pub use cache::{ArtifactCache, CacheOutcome};
-pub use call::CallContext;
+pub use call::{CallContext, TaskContext};
 pub use engine::{EngineSettings, PoolingMode, PorticoEngine};
 pub use error::{CallError, CallErrorKind};
 pub use exports::ExportSet;
