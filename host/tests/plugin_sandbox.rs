@@ -361,3 +361,22 @@ async fn no_environment_no_arguments_no_filesystem() {
     assert!(text.starts_with("error"), "{text}");
     assert!(!target.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugins_own_errors_keep_their_kind() {
+    let host = host();
+    let err = host
+        .runtime
+        .render_view(
+            "test-hostile",
+            &ctx(),
+            "no-such-view".into(),
+            entity("x"),
+            vec![],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, CallErrorKind::Plugin, "{err}");
+    assert_eq!(err.plugin_kind.as_deref(), Some("not-found"), "{err}");
+    assert!(err.message.contains("no-such-view"), "{err}");
+}

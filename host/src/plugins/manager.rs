@@ -16,6 +16,22 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The error of an operation on a plugin id that is not installed.
+#[derive(Debug)]
+pub struct NotInstalled(pub String);
+
+impl std::fmt::Display for NotInstalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no plugin with id {:?} is installed (see `portico plugin list`)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotInstalled {}
+
 /// What an admin approves at install time.
 #[derive(Clone, Debug)]
 pub enum GrantChoice {
@@ -115,9 +131,10 @@ impl PluginManager {
     }
 
     fn require(&self, id: &str) -> Result<InstalledPlugin> {
-        self.registry.get(id)?.with_context(|| {
-            format!("no plugin with id {id:?} is installed (see `portico plugin list`)")
-        })
+        match self.registry.get(id)? {
+            Some(record) => Ok(record),
+            None => Err(NotInstalled(id.to_string()).into()),
+        }
     }
 
     /// Verifies a package's digest and signature against the policy; returns who signed it.

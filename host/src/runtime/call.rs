@@ -60,6 +60,15 @@ impl Write for CountingWriter {
     }
 }
 
+/// The last `max` bytes of `text`, cut at a character boundary.
+fn tail(text: &str, max: usize) -> &str {
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}
+
 fn encoded_size<R: serde::Serialize>(value: &R) -> u64 {
     let mut counter = CountingWriter(0);
     // Serializing generated WIT types cannot fail; a failure would only undercount.
@@ -166,11 +175,10 @@ impl Runtime {
         store.set_epoch_deadline(PorticoEngine::ticks(remaining));
 
         let work = async {
-            let instance = match plugin.pre.instantiate_async(&mut store).await {
-                Ok(instance) => instance,
-                Err(err) => return (store, Err(err.context("instantiation failed"))),
-            };
-            run(store, instance, indices).await
+            match plugin.pre.instantiate_async(&mut store).await {
+                Ok(instance) => Ok(run(store, instance, indices).await),
+                Err(err) => Err(err),
+            }
         };
         // Epochs stop guest code; this timeout also stops a guest parked in a host call
         // (an HTTP request to a slow server). The grace lets the epoch trap win when both apply.
@@ -205,22 +213,9 @@ impl Runtime {
                         .trim()
                         .to_string();
                     if !captured.is_empty() {
-                        let tail: String = captured
-                            .chars()
-                            .rev()
-                            .take(2000)
-                            .collect::<Vec<_>>()
-                            .into_iter()
-                            .rev()
-                            .collect();
-                        message.push_str(&format!("; plugin stderr: {tail}"));
+                        message.push_str(&format!("; plugin stderr: {}", tail(&captured, 2000)));
                     }
-                    let kind = if format!("{err:#}").contains("instantiation failed") {
-                        CallErrorKind::Instantiate
-                    } else {
-                        CallErrorKind::Trap
-                    };
-                    CallError::new(id, kind, message)
+                    CallError::new(id, CallErrorKind::Trap, message)
                 }
             }
         };
@@ -233,8 +228,15 @@ impl Runtime {
                     format!("{export} ran past its deadline of {deadline:?} (waiting on the host)"),
                 ));
             }
-            Ok((_store, Err(err))) => return Err(classify(err)),
-            Ok((_store, Ok(value))) => value,
+            Ok(Err(err)) => {
+                return Err(CallError::new(
+                    id,
+                    CallErrorKind::Instantiate,
+                    format!("instantiation failed: {err:#}"),
+                ));
+            }
+            Ok(Ok((_store, Err(err)))) => return Err(classify(err)),
+            Ok(Ok((_store, Ok(value)))) => value,
         };
         let size = encoded_size(&value);
         if size > plugin.limits.max_result_bytes {

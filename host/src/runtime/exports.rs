@@ -4,7 +4,9 @@
 //! is prepared); the `Runtime` methods below run one call each through [`Runtime::call`].
 
 use super::Runtime;
-use super::bindings::v0_1_0::{Entity, PluginError, actions, checks, docs, provider, views};
+use super::bindings::v0_1_0::{
+    Entity, ErrorKind, PluginError, actions, checks, docs, provider, views,
+};
 use super::call::CallContext;
 use super::error::{CallError, CallErrorKind};
 use super::limits::CallKind;
@@ -54,12 +56,25 @@ impl ExportSet {
     }
 }
 
+/// The WIT name of an error kind (`invalid-input`...).
+pub fn error_kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidInput => "invalid-input",
+        ErrorKind::NotFound => "not-found",
+        ErrorKind::Denied => "denied",
+        ErrorKind::Unavailable => "unavailable",
+        ErrorKind::RateLimited => "rate-limited",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Internal => "internal",
+    }
+}
+
 /// Turns a plugin's own `plugin-error` into a [`CallError`].
 fn plugin_result<T>(plugin: &str, result: Result<T, PluginError>) -> Result<T, CallError> {
     result.map_err(|err| CallError {
         plugin: plugin.to_string(),
         kind: CallErrorKind::Plugin,
-        plugin_kind: Some(format!("{:?}", err.kind).to_lowercase().replace('_', "-")),
+        plugin_kind: Some(error_kind_name(err.kind).to_string()),
         message: err.message,
     })
 }

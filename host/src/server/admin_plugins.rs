@@ -6,7 +6,7 @@
 //! (JSON list of grant strings), `DELETE /api/admin/plugins/{id}?purge=true`.
 
 use super::AppState;
-use crate::plugins::manager::GrantChoice;
+use crate::plugins::manager::{GrantChoice, NotInstalled};
 use crate::plugins::{InstallOptions, InstalledPlugin};
 use crate::runtime::metrics::CallSummary;
 use crate::runtime::services::PluginEvent;
@@ -57,14 +57,12 @@ impl IntoResponse for ApiError {
 }
 
 fn bad_request(err: anyhow::Error) -> ApiError {
-    let message = format!("{err:#}");
-    let status =
-        if message.contains("is installed (see") || message.starts_with("no plugin with id") {
-            StatusCode::NOT_FOUND
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-    ApiError(status, message)
+    let status = if err.downcast_ref::<NotInstalled>().is_some() {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    ApiError(status, format!("{err:#}"))
 }
 
 async fn require_admin(
