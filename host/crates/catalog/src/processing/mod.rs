@@ -590,7 +590,9 @@ impl Engine<'_> {
             relations_of.insert(source.clone(), relations);
         }
 
-        if std::env::var_os("PORTICO_CATALOG_TRACE").is_some() {
+        let trace = std::env::var_os("PORTICO_CATALOG_TRACE").is_some();
+        let t0 = std::time::Instant::now();
+        if trace {
             eprintln!("relations stitched for {} sources", affected.len());
         }
         let timestamp = now_rfc3339();
@@ -645,6 +647,9 @@ impl Engine<'_> {
         for pending in &pendings {
             ws.put_pending(pending)?;
         }
+        if trace {
+            eprintln!("write sets: {:?}", t0.elapsed());
+        }
         self.store.apply(ws)
     }
 
@@ -654,7 +659,7 @@ impl Engine<'_> {
             old,
             bytes,
             new_postings,
-            entry,
+            history,
             new_emits,
         } = b;
         let entity_ref = record.entity_ref.clone();
@@ -697,7 +702,8 @@ impl Engine<'_> {
                 ws.put_tombstone(&entity_ref, None);
             }
         }
-        ws.put_history(&entity_ref, &entry)
+        ws.put_history_bytes(&entity_ref, record.revision, history);
+        Ok(())
     }
 }
 
@@ -707,7 +713,7 @@ struct Built {
     old: Option<(EntityRecord, BTreeSet<crate::store::Posting>)>,
     bytes: Vec<u8>,
     new_postings: BTreeSet<crate::store::Posting>,
-    entry: HistoryEntry,
+    history: Vec<u8>,
     new_emits: Vec<[String; 3]>,
 }
 
@@ -759,16 +765,32 @@ fn build(
         revision,
         good: u.good,
     };
-    let entry = HistoryEntry {
+    let mut entry = HistoryEntry {
         revision,
         timestamp: timestamp.to_owned(),
         producer: u.history_producer,
         change: u.change.into(),
         uid: u.uid,
         etag: Some(etag),
-        diff: diff(u.old.as_ref().map(|(_, v)| v), &value),
+        diff: Vec::new(),
     };
     let bytes = serde_json::to_vec(&value)?;
+    let history = match &u.old {
+        Some((_, old)) => {
+            entry.diff = diff(Some(old), &value);
+            serde_json::to_vec(&entry)?
+        }
+        None => {
+            // `[{"op":"add","path":"","value":<entity>}]` without copying the entity again.
+            let mut h = serde_json::to_vec(&entry)?;
+            debug_assert!(h.ends_with(b"[]}"));
+            h.truncate(h.len() - 3);
+            h.extend_from_slice(br#"[{"op":"add","path":"","value":"#);
+            h.extend_from_slice(&bytes);
+            h.extend_from_slice(b"}]}");
+            h
+        }
+    };
     let new_postings = crate::store::postings(&value);
     let old = u.old.map(|(r, v)| (r, crate::store::postings(&v)));
     Ok(Built {
@@ -776,7 +798,7 @@ fn build(
         old,
         bytes,
         new_postings,
-        entry,
+        history,
         new_emits: u.emits,
     })
 }

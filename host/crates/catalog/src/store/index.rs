@@ -14,8 +14,63 @@ use super::search::Posting;
 /// A uid, shared between every index entry of the entity.
 pub type Uid = Arc<str>;
 
-/// Value → uid → value as written (`None` when it equals the lowercased value).
-type ValueMap = BTreeMap<Option<Box<str>>, BTreeMap<Uid, Option<Box<str>>>>;
+/// Uids with the value as written (`None` when it equals the lowercased value), sorted by uid
+/// between batches: appended unsorted while a batch applies, sorted by [`OrgIndex::finish`].
+#[derive(Debug, Default)]
+struct Uids {
+    items: Vec<(Uid, Option<Box<str>>)>,
+    sorted: bool,
+}
+
+impl Uids {
+    fn insert(&mut self, uid: Uid, original: Option<Box<str>>) {
+        if self.sorted
+            && let Some((last, _)) = self.items.last()
+            && *last >= uid
+        {
+            self.sorted = false;
+        }
+        if self.items.is_empty() {
+            self.sorted = true;
+        }
+        self.items.push((uid, original));
+    }
+
+    fn remove(&mut self, uid: &str) {
+        if self.sorted {
+            if let Ok(i) = self.items.binary_search_by(|(u, _)| (**u).cmp(uid)) {
+                self.items.remove(i);
+            }
+        } else {
+            self.items.retain(|(u, _)| &**u != uid);
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn finish(&mut self) {
+        if !self.sorted {
+            self.items.sort_by(|a, b| a.0.cmp(&b.0));
+            self.items.dedup_by(|a, b| a.0 == b.0);
+            self.sorted = true;
+        }
+    }
+}
+
+/// The postings of one field: lowercased value → uids, and the uids with a `null` value.
+#[derive(Debug, Default)]
+struct ValueMap {
+    values: BTreeMap<Box<str>, Uids>,
+    nulls: Uids,
+}
+
+impl ValueMap {
+    fn is_empty(&self) -> bool {
+        self.values.is_empty() && self.nulls.is_empty()
+    }
+}
 
 /// One change to the derived indexes, applied after its batch is durable.
 #[derive(Debug, Clone)]
@@ -89,34 +144,39 @@ impl OrgIndex {
                         _ if p.original.is_empty() => None,
                         _ => Some(p.original.into_boxed_str()),
                     };
-                    let values = match self.fields.get_mut(p.key.as_str()) {
-                        Some(values) => values,
+                    let field = match self.fields.get_mut(p.key.as_str()) {
+                        Some(field) => field,
                         None => self.fields.entry(p.key.into_boxed_str()).or_default(),
                     };
-                    let value = p.value.map(String::into_boxed_str);
-                    match values.get_mut(&value) {
-                        Some(uids) => {
-                            uids.insert(uid.clone(), original);
-                        }
-                        None => {
-                            values.insert(value, BTreeMap::from([(uid.clone(), original)]));
-                        }
-                    }
+                    let uids = match p.value {
+                        None => &mut field.nulls,
+                        Some(value) => match field.values.get_mut(value.as_str()) {
+                            Some(uids) => uids,
+                            None => field.values.entry(value.into_boxed_str()).or_default(),
+                        },
+                    };
+                    uids.insert(uid.clone(), original);
                 }
             }
             IndexOp::RemovePostings(uid, postings) => {
                 for p in postings {
-                    let Some(values) = self.fields.get_mut(p.key.as_str()) else {
+                    let Some(field) = self.fields.get_mut(p.key.as_str()) else {
                         continue;
                     };
-                    let value = p.value.map(String::into_boxed_str);
-                    if let Some(uids) = values.get_mut(&value) {
-                        uids.remove(uid.as_str());
-                        if uids.is_empty() {
-                            values.remove(&value);
+                    match &p.value {
+                        None => {
+                            field.nulls.remove(uid.as_str());
+                        }
+                        Some(value) => {
+                            if let Some(uids) = field.values.get_mut(value.as_str()) {
+                                uids.remove(uid.as_str());
+                                if uids.is_empty() {
+                                    field.values.remove(value.as_str());
+                                }
+                            }
                         }
                     }
-                    if values.is_empty() {
+                    if field.is_empty() {
                         self.fields.remove(p.key.as_str());
                     }
                 }
@@ -185,6 +245,16 @@ impl OrgIndex {
         }
     }
 
+    /// Sorts what the last batch appended; call after applying a batch's operations.
+    pub fn finish(&mut self) {
+        for field in self.fields.values_mut() {
+            field.nulls.finish();
+            for uids in field.values.values_mut() {
+                uids.finish();
+            }
+        }
+    }
+
     /// The uid of a (lowercased) ref.
     pub fn uid_by_ref(&self, entity_ref: &str) -> Option<String> {
         self.refs.get(entity_ref).map(|u| u.to_string())
@@ -232,18 +302,17 @@ impl OrgIndex {
         reverse: bool,
         mut f: impl FnMut(Option<&str>, &str, Option<&str>) -> bool,
     ) {
-        let Some(values) = self.fields.get(field) else {
+        let Some(field) = self.fields.get(field) else {
             return;
         };
-        let mut each = |value: &Option<Box<str>>, uids: &BTreeMap<Uid, Option<Box<str>>>| {
-            let iter: Box<dyn Iterator<Item = (&Uid, &Option<Box<str>>)>> = if reverse {
-                Box::new(uids.iter().rev())
+        let mut each = |value: Option<&str>, uids: &Uids| {
+            let iter: Box<dyn Iterator<Item = &(Uid, Option<Box<str>>)>> = if reverse {
+                Box::new(uids.items.iter().rev())
             } else {
-                Box::new(uids.iter())
+                Box::new(uids.items.iter())
             };
             for (uid, original) in iter {
-                let v = value.as_deref();
-                if !f(v, uid, original.as_deref().or(v)) {
+                if !f(value, uid, original.as_deref().or(value)) {
                     return false;
                 }
             }
@@ -251,44 +320,40 @@ impl OrgIndex {
         };
         match prefix {
             Some(p) if exact => {
-                if let Some(uids) = values.get(&Some(Box::from(p))) {
-                    each(&Some(Box::from(p)), uids);
+                if let Some(uids) = field.values.get(p) {
+                    each(Some(p), uids);
                 }
             }
             Some(p) => {
-                let start: Option<Box<str>> = Some(Box::from(p));
-                let range = values.range((Bound::Included(start), Bound::Unbounded));
-                let matching: Vec<_> = range
-                    .take_while(|(v, _)| v.as_deref().is_some_and(|v| v.starts_with(p)))
-                    .collect();
+                let range = field
+                    .values
+                    .range::<str, _>((Bound::Included(p), Bound::Unbounded))
+                    .take_while(|(v, _)| v.starts_with(p));
+                let matching: Vec<_> = range.collect();
                 let iter: Box<dyn Iterator<Item = _>> = if reverse {
                     Box::new(matching.into_iter().rev())
                 } else {
                     Box::new(matching.into_iter())
                 };
                 for (v, uids) in iter {
-                    if !each(v, uids) {
+                    if !each(Some(v), uids) {
                         return;
                     }
                 }
             }
             None => {
-                // `None` (null) sorts first in a BTreeMap of Options; Backstage-style order puts
-                // nulls last, so visit them after the real values.
-                let real = values.iter().filter(|(v, _)| v.is_some());
+                // Backstage-style order puts nulls last, in both directions.
                 let iter: Box<dyn Iterator<Item = _>> = if reverse {
-                    Box::new(real.rev())
+                    Box::new(field.values.iter().rev())
                 } else {
-                    Box::new(real)
+                    Box::new(field.values.iter())
                 };
                 for (v, uids) in iter {
-                    if !each(v, uids) {
+                    if !each(Some(v), uids) {
                         return;
                     }
                 }
-                if let Some(uids) = values.get(&None) {
-                    each(&None, uids);
-                }
+                each(None, &field.nulls);
             }
         }
     }

@@ -209,6 +209,7 @@ impl Store {
                 .unwrap_or(0);
             index.apply(IndexOp::Tombstone(text(&k[2..]), Some(revision)));
         }
+        index.finish();
         let index = Arc::new(RwLock::new(index));
         all.insert(org.clone(), index.clone());
         Ok(index)
@@ -268,12 +269,17 @@ impl Store {
             eprintln!("backend apply: {:?}", started.elapsed());
         }
         result?;
+        let started = std::time::Instant::now();
         if !writes.index_ops.is_empty() {
             let index = self.index(&writes.org)?;
             let mut guard = index.write().unwrap_or_else(|p| p.into_inner());
             for op in writes.index_ops {
                 guard.apply(op);
             }
+            guard.finish();
+        }
+        if std::env::var_os("PORTICO_CATALOG_TRACE").is_some() {
+            eprintln!("index apply: {:?}", started.elapsed());
         }
         Ok(())
     }
@@ -704,6 +710,22 @@ impl WriteSet {
             producer.to_owned(),
             entity_ref.to_owned(),
         ));
+    }
+
+    /// Appends a serialized history entry of `revision` (see [`WriteSet::put_history`]).
+    pub fn put_history_bytes(&mut self, entity_ref: &str, revision: u64, entry: Vec<u8>) {
+        if !clean(entity_ref) {
+            return;
+        }
+        let r = entity_ref.as_bytes();
+        self.put(
+            key(HISTORY, &[r, keys::revision(revision).as_bytes()]),
+            entry,
+        );
+        if revision > self.history_limit {
+            let gone = revision - self.history_limit;
+            self.delete(key(HISTORY, &[r, keys::revision(gone).as_bytes()]));
+        }
     }
 
     /// Appends a history entry, dropping the one that falls out of the kept window.
