@@ -2,11 +2,15 @@
 //! and the plugin manager. Used by `portico serve` and by CLI commands that work on the data
 //! directory directly.
 
+use crate::catalog_access::CatalogBridge;
 use crate::config::Config;
+use crate::config::OrphanStrategySetting;
 use crate::plugins::{PluginManager, PluginPolicy};
-use crate::runtime::{EngineSettings, HostServices, NoCatalog, Runtime};
+use crate::runtime::{EngineSettings, HostServices, Runtime};
 use crate::secrets::SecretStore;
 use anyhow::{Context, Result};
+use portico_catalog::location::FileReader;
+use portico_catalog::{Catalog, CatalogOptions, OrphanStrategy};
 use portico_package::TrustedKeys;
 use portico_storage::{OrgId, SledOptions, SledStorage, Storage};
 use std::path::PathBuf;
@@ -14,6 +18,7 @@ use std::sync::Arc;
 
 pub struct App {
     pub config: Config,
+    pub catalog: Arc<Catalog>,
     pub storage: Arc<dyn Storage>,
     pub runtime: Arc<Runtime>,
     pub manager: Arc<PluginManager>,
@@ -22,6 +27,30 @@ pub struct App {
 /// Where compiled components are cached, inside the data directory.
 pub fn compile_cache_dir(config: &Config) -> PathBuf {
     config.storage.path.join("compiled")
+}
+
+/// The catalog with a file reader confined to `catalog.file_root`.
+pub fn build_catalog(config: &Config, storage: Arc<dyn Storage>) -> Result<Catalog> {
+    let root = config
+        .catalog
+        .file_root
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let reader = FileReader::confined_to(&root).with_context(|| {
+        format!(
+            "config key `catalog.file_root`: {} is not a readable directory",
+            root.display()
+        )
+    })?;
+    let options = CatalogOptions {
+        orphan_strategy: match config.catalog.orphan_strategy {
+            OrphanStrategySetting::Keep => OrphanStrategy::Keep,
+            OrphanStrategySetting::Delete => OrphanStrategy::Delete,
+        },
+        history_limit: config.catalog.history_limit,
+        ..CatalogOptions::default()
+    };
+    Ok(Catalog::new(storage, Arc::new(reader), options))
 }
 
 impl App {
@@ -48,10 +77,11 @@ impl App {
             Some(file) => SecretStore::from_file(file)?,
             None => SecretStore::from_env(),
         });
+        let catalog = Arc::new(build_catalog(&config, storage.clone())?);
         let services = Arc::new(HostServices::new(
             storage.clone(),
             secrets,
-            Arc::new(NoCatalog),
+            Arc::new(CatalogBridge(catalog.clone())),
         ));
         let settings = EngineSettings {
             pooling: config.runtime.pooling,
@@ -83,6 +113,7 @@ impl App {
         ));
         Ok(App {
             config,
+            catalog,
             storage,
             runtime,
             manager,

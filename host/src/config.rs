@@ -19,6 +19,54 @@ pub struct Config {
     pub runtime: RuntimeConfig,
     pub plugins: PluginsConfig,
     pub secrets: SecretsConfig,
+    pub catalog: CatalogConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogConfig {
+    /// Locations registered at startup (and kept refreshed), like Backstage's
+    /// `catalog.locations`.
+    pub locations: Vec<StaticLocation>,
+    /// `file` locations must lie inside this directory (default: the config file's directory,
+    /// or the working directory without a config file).
+    pub file_root: Option<PathBuf>,
+    /// How often every location is read again.
+    #[serde(with = "humantime_serde")]
+    pub refresh_interval: std::time::Duration,
+    /// What happens to an entity its location no longer emits: `keep` (annotated
+    /// `backstage.io/orphan`, Backstage's default) or `delete`.
+    pub orphan_strategy: OrphanStrategySetting,
+    /// Revisions of history kept per entity.
+    pub history_limit: u64,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        CatalogConfig {
+            locations: Vec::new(),
+            file_root: None,
+            refresh_interval: std::time::Duration::from_secs(60),
+            orphan_strategy: OrphanStrategySetting::Keep,
+            history_limit: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum OrphanStrategySetting {
+    #[default]
+    Keep,
+    Delete,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaticLocation {
+    #[serde(rename = "type")]
+    pub location_type: String,
+    pub target: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,6 +188,7 @@ impl Config {
         {
             config.secrets.file = Some(base.join(file));
         }
+        config.resolve_catalog_paths(base);
         Ok(config)
     }
 
@@ -161,6 +210,44 @@ impl Config {
         })?;
         config.validate(origin)?;
         Ok(config)
+    }
+
+    /// The demo configuration used when no config file exists: Backstage's example catalog
+    /// from the repository's corpus, when present in the working directory.
+    pub fn demo() -> Config {
+        let mut config = Config::default();
+        for target in [
+            "corpus/backstage/examples/all.yaml",
+            "corpus/backstage/examples/acme-corp.yaml",
+        ] {
+            if Path::new(target).exists() {
+                config.catalog.locations.push(StaticLocation {
+                    location_type: "file".into(),
+                    target: target.into(),
+                });
+            }
+        }
+        config.resolve_catalog_paths(Path::new("."));
+        config
+    }
+
+    /// Makes relative `file` targets and the file root absolute, against `base`.
+    fn resolve_catalog_paths(&mut self, base: &Path) {
+        let absolute = |p: &Path| {
+            let joined = if p.is_relative() {
+                base.join(p)
+            } else {
+                p.to_path_buf()
+            };
+            joined.canonicalize().unwrap_or(joined)
+        };
+        let root = absolute(self.catalog.file_root.as_deref().unwrap_or(base));
+        self.catalog.file_root = Some(root);
+        for location in &mut self.catalog.locations {
+            if location.location_type == "file" {
+                location.target = absolute(Path::new(&location.target)).display().to_string();
+            }
+        }
     }
 
     fn validate(&self, origin: &str) -> Result<()> {

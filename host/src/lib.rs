@@ -10,6 +10,7 @@
 //! See docs/ARCHITECTURE.md for how the parts fit together.
 
 pub mod app;
+pub mod catalog_access;
 pub mod cli;
 pub mod config;
 pub mod plugins;

@@ -64,7 +64,7 @@ pub fn load_config(path: Option<&PathBuf>) -> Result<crate::config::Config> {
             if default.exists() {
                 crate::config::Config::load(&default)
             } else {
-                Ok(crate::config::Config::default())
+                Ok(crate::config::Config::demo())
             }
         }
     }

@@ -42,7 +42,8 @@ pub async fn serve(config: crate::config::Config) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (in use? pass --listen ADDR)"))?;
-    let (state, _app) = start(config)?;
+    let (state, app) = start(config)?;
+    spawn_refresh_loop(app);
     tracing::info!(address = %listener.local_addr()?, "Portico is listening");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
@@ -67,7 +68,9 @@ pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)>
     let failures = app.manager.load_all()?;
     let mut metrics = Registry::default();
     app.runtime.services().metrics.register(&mut metrics);
+    register_static_locations(&app);
     let state = Arc::new(AppState {
+        catalog: app.catalog.clone(),
         manager: app.manager.clone(),
         runtime: app.runtime.clone(),
         metrics,
@@ -82,4 +85,60 @@ pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)>
         );
     }
     Ok((state, app))
+}
+
+/// Registers `catalog.locations` (or refreshes them when already registered). A failing
+/// location is logged; it never stops the server.
+fn register_static_locations(app: &App) {
+    let org = app.manager.org();
+    let existing = app.catalog.locations(org).unwrap_or_default();
+    for location in &app.config.catalog.locations {
+        let known = existing
+            .iter()
+            .find(|l| l.location_type == location.location_type && l.target == location.target);
+        let result = match known {
+            Some(known) => app.catalog.refresh_location(org, &known.id).map(|_| ()),
+            None => app
+                .catalog
+                .add_location(
+                    org,
+                    &portico_catalog::api::AddLocationRequest {
+                        location_type: location.location_type.clone(),
+                        target: location.target.clone(),
+                        dry_run: false,
+                    },
+                )
+                .map(|_| ()),
+        };
+        match result {
+            Ok(()) => tracing::info!(location = %location.target, "catalog location ready"),
+            Err(err) => {
+                tracing::error!(location = %location.target, error = %err, "catalog location failed")
+            }
+        }
+    }
+}
+
+/// Reads every location again every `catalog.refresh_interval`.
+pub fn spawn_refresh_loop(app: Arc<App>) {
+    let interval = app.config.catalog.refresh_interval;
+    if interval.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            let app = app.clone();
+            let outcome =
+                tokio::task::spawn_blocking(move || app.catalog.refresh_all(app.manager.org()))
+                    .await;
+            match outcome {
+                Ok(Ok(report)) => tracing::debug!(?report, "catalog refreshed"),
+                Ok(Err(err)) => tracing::warn!(error = %err, "catalog refresh failed"),
+                Err(err) => tracing::error!(error = %err, "catalog refresh task failed"),
+            }
+        }
+    });
 }

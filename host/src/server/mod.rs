@@ -1,6 +1,7 @@
 //! The HTTP server: one router composed from one function per area.
 
 mod admin_plugins;
+mod catalog_api;
 mod health;
 mod plugin_calls;
 
@@ -13,6 +14,7 @@ use std::sync::atomic::AtomicBool;
 
 /// Shared state of every handler.
 pub struct AppState {
+    pub catalog: Arc<portico_catalog::Catalog>,
     pub manager: Arc<PluginManager>,
     pub runtime: Arc<Runtime>,
     pub metrics: Registry,
@@ -27,5 +29,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(health::routes())
         .merge(admin_plugins::routes(state.clone()))
         .merge(plugin_calls::routes())
+        .merge(catalog_api::routes())
         .with_state(state)
 }

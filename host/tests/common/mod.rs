@@ -96,7 +96,10 @@ impl TestHost {
     pub async fn serve(&self) -> SocketAddr {
         let mut metrics = prometheus_client::registry::Registry::default();
         self.runtime.services().metrics.register(&mut metrics);
+        let config = portico::config::Config::default();
+        let catalog = Arc::new(portico::app::build_catalog(&config, self.storage.clone()).unwrap());
         let state = Arc::new(AppState {
+            catalog,
             manager: self.manager.clone(),
             runtime: self.runtime.clone(),
             metrics,

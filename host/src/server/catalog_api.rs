@@ -1,0 +1,431 @@
+//! The catalog REST API under `/api/catalog`, compatible with Backstage's
+//! (`corpus/backstage/catalog-openapi.yaml`): same paths, parameters, bodies, error names and
+//! status codes, so `@backstage/catalog-client` and existing tools work unchanged.
+//!
+//! Handlers only translate HTTP to [`portico_catalog::Catalog`] calls; repeated query
+//! parameters (`filter=…&filter=…`) are read with `serde_html_form`.
+
+use super::AppState;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use portico_catalog::Catalog;
+use portico_catalog::api::*;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/catalog/entities", get(entities))
+        .route(
+            "/api/catalog/entities/by-query",
+            get(query_get).post(query_post),
+        )
+        .route("/api/catalog/entities/by-refs", post(by_refs))
+        .route(
+            "/api/catalog/entities/by-uid/{uid}",
+            get(by_uid).delete(delete_by_uid),
+        )
+        .route(
+            "/api/catalog/entities/by-name/{kind}/{namespace}/{name}",
+            get(by_name),
+        )
+        .route(
+            "/api/catalog/entities/by-name/{kind}/{namespace}/{name}/ancestry",
+            get(ancestry),
+        )
+        .route(
+            "/api/catalog/entities/by-name/{kind}/{namespace}/{name}/history",
+            get(history),
+        )
+        .route(
+            "/api/catalog/entity-facets",
+            get(facets_get).post(facets_post),
+        )
+        .route("/api/catalog/refresh", post(refresh))
+        .route("/api/catalog/validate-entity", post(validate_entity))
+        .route("/api/catalog/locations", get(locations).post(add_location))
+        .route(
+            "/api/catalog/locations/{id}",
+            get(location).delete(delete_location),
+        )
+        .route(
+            "/api/catalog/locations/by-entity/{kind}/{namespace}/{name}",
+            get(location_by_entity),
+        )
+}
+
+/// A catalog error rendered as Backstage's error body.
+struct ApiFailure {
+    error: CatalogError,
+    method: Method,
+    url: String,
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            status,
+            Json(self.error.body(self.method.as_str(), &self.url)),
+        )
+            .into_response()
+    }
+}
+
+/// What every handler gets: the catalog, the organization, and the request line for errors.
+struct Ctx {
+    state: Arc<AppState>,
+    method: Method,
+    url: String,
+}
+
+impl Ctx {
+    fn fail(&self, error: CatalogError) -> ApiFailure {
+        ApiFailure {
+            error,
+            method: self.method.clone(),
+            url: self.url.clone(),
+        }
+    }
+
+    fn catalog(&self) -> &Catalog {
+        &self.state.catalog
+    }
+
+    fn org(&self) -> &portico_storage::OrgId {
+        self.state.manager.org()
+    }
+
+    fn query<T: DeserializeOwned>(&self, raw: Option<&str>) -> Result<T, ApiFailure> {
+        serde_html_form::from_str(raw.unwrap_or_default()).map_err(|e| {
+            self.fail(CatalogError::Input(format!(
+                "invalid query parameters: {e}"
+            )))
+        })
+    }
+
+    fn body<T: DeserializeOwned + Default>(&self, body: &Bytes) -> Result<T, ApiFailure> {
+        if body.is_empty() {
+            return Ok(T::default());
+        }
+        serde_json::from_slice(body)
+            .map_err(|e| self.fail(CatalogError::Input(format!("invalid JSON body: {e}"))))
+    }
+
+    /// Runs a catalog write off the async workers (ingestion can take a while).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Catalog, &portico_storage::OrgId) -> CatalogResult<T> + Send + 'static,
+    ) -> Result<T, ApiFailure> {
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || f(&state.catalog, state.manager.org()))
+            .await
+            .map_err(|e| {
+                self.fail(CatalogError::Storage(format!(
+                    "the catalog task failed: {e}"
+                )))
+            })?
+            .map_err(|e| self.fail(e))
+    }
+}
+
+fn ctx(state: Arc<AppState>, method: Method, uri: &OriginalUri) -> Ctx {
+    Ctx {
+        state,
+        method,
+        url: uri.0.to_string(),
+    }
+}
+
+type Res = Result<Response, ApiFailure>;
+
+fn json<T: serde::Serialize>(value: &T) -> Response {
+    Json(value).into_response()
+}
+
+async fn entities(State(state): State<Arc<AppState>>, method: Method, uri: OriginalUri) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: EntitiesRequest = c.query(uri.0.query())?;
+    let response = c
+        .catalog()
+        .entities(c.org(), &request)
+        .map_err(|e| c.fail(e))?;
+    let mut headers = HeaderMap::new();
+    if let Some(after) = &response.next_after {
+        // Backstage announces the next page of the legacy listing in a Link header.
+        let link = format!(
+            "</api/catalog/entities?after={}>; rel=\"next\"",
+            urlencode(after)
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            headers.insert(header::LINK, value);
+        }
+    }
+    Ok((headers, Json(&response.entities)).into_response())
+}
+
+fn urlencode(text: &str) -> String {
+    serde_html_form::to_string([("", text)])
+        .map(|s| s.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+async fn query_get(State(state): State<Arc<AppState>>, method: Method, uri: OriginalUri) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: QueryEntitiesRequest = c.query(uri.0.query())?;
+    Ok(json(
+        &c.catalog()
+            .query_entities(c.org(), &request)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
+
+async fn query_post(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: QueryEntitiesRequest = c.body(&body)?;
+    Ok(json(
+        &c.catalog()
+            .query_entities(c.org(), &request)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct FieldsQuery {
+    fields: Vec<String>,
+}
+
+async fn by_refs(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let mut request: EntitiesBatchRequest = c.body(&body)?;
+    // `fields` may also come in the query string, as the catalog client sends it.
+    let query: FieldsQuery = c.query(uri.0.query())?;
+    request.fields.extend(query.fields);
+    Ok(json(
+        &c.catalog()
+            .entities_by_refs(c.org(), &request)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
+
+async fn by_uid(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path(uid): Path<String>,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    Ok(json(
+        &c.catalog()
+            .entity_by_uid(c.org(), &uid)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
+
+async fn delete_by_uid(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path(uid): Path<String>,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    c.blocking(move |catalog, org| catalog.delete_entity_by_uid(org, &uid))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn by_name(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    // The stored JSON goes out as is: no parse and re-serialize on the hottest path.
+    let raw = c
+        .catalog()
+        .entity_by_name_raw(c.org(), &kind, &namespace, &name)
+        .map_err(|e| c.fail(e))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        raw,
+    )
+        .into_response())
+}
+
+async fn ancestry(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    Ok(json(
+        &c.catalog()
+            .entity_ancestry(c.org(), &kind, &namespace, &name)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
+
+async fn history(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    Ok(json(
+        &c.catalog()
+            .entity_history(c.org(), &kind, &namespace, &name)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
+
+async fn facets_get(State(state): State<Arc<AppState>>, method: Method, uri: OriginalUri) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: FacetsRequest = c.query(uri.0.query())?;
+    Ok(json(
+        &c.catalog()
+            .entity_facets(c.org(), &request)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
+
+async fn facets_post(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: FacetsRequest = c.body(&body)?;
+    Ok(json(
+        &c.catalog()
+            .entity_facets(c.org(), &request)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
+
+async fn refresh(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: RefreshRequest = c.body(&body)?;
+    c.blocking(move |catalog, org| catalog.refresh(org, &request))
+        .await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn validate_entity(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: ValidateEntityRequest = c.body(&body)?;
+    c.catalog()
+        .validate_entity(c.org(), &request)
+        .map_err(|e| c.fail(e))?;
+    Ok(StatusCode::OK.into_response())
+}
+
+async fn locations(State(state): State<Arc<AppState>>, method: Method, uri: OriginalUri) -> Res {
+    let c = ctx(state, method, &uri);
+    let list = c.catalog().locations(c.org()).map_err(|e| c.fail(e))?;
+    // Backstage wraps each location: `[{ "data": { id, type, target } }]`.
+    let wrapped: Vec<serde_json::Value> = list
+        .iter()
+        .map(|l| serde_json::json!({ "data": l }))
+        .collect();
+    Ok(json(&wrapped))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct AddLocationQuery {
+    dry_run: Option<bool>,
+}
+
+async fn add_location(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let mut request: AddLocationRequest = c.body(&body)?;
+    let query: AddLocationQuery = c.query(uri.0.query())?;
+    if let Some(dry_run) = query.dry_run {
+        request.dry_run = dry_run;
+    }
+    let dry_run = request.dry_run;
+    let response = c
+        .blocking(move |catalog, org| catalog.add_location(org, &request))
+        .await?;
+    let status = if dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(response)).into_response())
+}
+
+async fn location(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    Ok(json(
+        &c.catalog().location(c.org(), &id).map_err(|e| c.fail(e))?,
+    ))
+}
+
+async fn delete_location(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    c.blocking(move |catalog, org| catalog.delete_location(org, &id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn location_by_entity(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    Ok(json(
+        &c.catalog()
+            .location_by_entity(c.org(), &kind, &namespace, &name)
+            .map_err(|e| c.fail(e))?,
+    ))
+}
