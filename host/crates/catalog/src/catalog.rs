@@ -52,6 +52,7 @@ pub struct Catalog {
     registries: RwLock<HashMap<OrgId, Arc<KindRegistry>>>,
     rules: RelationRules,
     options: CatalogOptions,
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 fn not_found_by_name(kind: &str, namespace: &str, name: &str) -> CatalogError {
@@ -78,6 +79,7 @@ impl Catalog {
             registries: RwLock::new(HashMap::new()),
             rules: RelationRules::builtin(),
             options,
+            epoch: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -92,6 +94,7 @@ impl Catalog {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(org.clone(), Arc::new(registry));
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn registry(&self, org: &OrgId) -> Arc<KindRegistry> {
@@ -111,6 +114,7 @@ impl Catalog {
             orphan_strategy: self.options.orphan_strategy,
             history_limit: self.options.history_limit,
             threads: self.options.threads,
+            epoch: self.epoch.load(std::sync::atomic::Ordering::SeqCst),
         }
     }
 

@@ -129,6 +129,9 @@ pub struct Engine<'a> {
     pub history_limit: u64,
     /// Worker threads for the pure steps.
     pub threads: usize,
+    /// Changes whenever the kind registry or relation rules change, so that every entity is
+    /// processed again instead of being skipped as unchanged.
+    pub epoch: u64,
 }
 
 struct Prepared {
@@ -172,7 +175,13 @@ impl Engine<'_> {
         };
         let trace = std::env::var_os("PORTICO_CATALOG_TRACE").is_some();
         let started = std::time::Instant::now();
-        let prepared = self.prepare_all(run.candidates, &run.parent_errors, &mut report);
+        let prepared = self.prepare_all(
+            org,
+            &run.producer,
+            run.candidates,
+            &run.parent_errors,
+            &mut report,
+        );
         if trace {
             eprintln!("prepare: {:?}", started.elapsed());
         }
@@ -407,12 +416,15 @@ impl Engine<'_> {
 
     fn prepare_all(
         &self,
+        org: &OrgId,
+        producer: &str,
         candidates: Vec<Candidate>,
         parent_errors: &HashMap<String, Vec<Value>>,
         report: &mut ProcessReport,
     ) -> Vec<Prepared> {
-        let results: Vec<Result<Prepared, String>> =
-            parallel_map(candidates, self.threads, |c| self.prepare(c, parent_errors));
+        let results: Vec<Result<Prepared, String>> = parallel_map(candidates, self.threads, |c| {
+            self.prepare(c, parent_errors, Some((org, producer)))
+        });
         results
             .into_iter()
             .filter_map(|r| r.map_err(|e| report.errors.push(e)).ok())
@@ -423,15 +435,47 @@ impl Engine<'_> {
         &self,
         candidate: Candidate,
         parent_errors: &HashMap<String, Vec<Value>>,
+        unchanged_check: Option<(&OrgId, &str)>,
     ) -> Result<Prepared, String> {
         let mut value = candidate.value;
         apply_default_namespace(&mut value);
         let entity_ref = ref_of(&value).ok_or_else(|| {
             "Entity envelope failed validation: kind and metadata.name must be strings".to_owned()
         })?;
+        let extra = parent_errors.get(&entity_ref);
+        // The hash covers everything processing reads, so an unchanged input skips validation.
+        let hash = {
+            let mut hasher = Sha256::new();
+            let input = (
+                &value,
+                &candidate.failure,
+                extra,
+                &candidate.parents,
+                &candidate.source_location,
+                self.epoch,
+            );
+            hasher.update(serde_json::to_vec(&input).unwrap_or_default());
+            hex::encode(hasher.finalize())
+        };
+        let serve_on_failure = candidate.failure.is_some();
+        if let Some((org, producer)) = unchanged_check
+            && let Ok(Some(meta)) = self.store.lookup(org, &entity_ref)
+            && meta.hash == hash
+            && meta.producer.as_deref() == Some(producer)
+        {
+            return Ok(Prepared {
+                entity_ref,
+                processed: Value::Null,
+                emits: Vec::new(),
+                items: Vec::new(),
+                hash,
+                serve_on_failure,
+                parents: Vec::new(),
+                source_location: None,
+            });
+        }
         let mut items = Vec::new();
         let mut emits = Vec::new();
-        let serve_on_failure = candidate.failure.is_some();
         if let Some(failure) = candidate.failure {
             items = failure;
             if let Ok(relations) = self.rules.relations_for(&light_entity(&value)) {
@@ -452,20 +496,9 @@ impl Engine<'_> {
                 },
             }
         }
-        if let Some(extra) = parent_errors.get(&entity_ref) {
+        if let Some(extra) = extra {
             items.extend(extra.iter().cloned());
         }
-        let hash = {
-            let mut hasher = Sha256::new();
-            let input = (
-                &value,
-                &items,
-                &candidate.parents,
-                &candidate.source_location,
-            );
-            hasher.update(serde_json::to_vec(&input).unwrap_or_default());
-            hex::encode(hasher.finalize())
-        };
         Ok(Prepared {
             entity_ref,
             processed: value,
