@@ -366,6 +366,8 @@ async fn locations(State(state): State<Arc<AppState>>, method: Method, uri: Orig
 #[serde(default, rename_all = "camelCase")]
 struct AddLocationQuery {
     dry_run: Option<bool>,
+    /// `reject` (default): 409 for an existing location; `refresh`: refresh it instead.
+    on_conflict: Option<String>,
 }
 
 async fn add_location(
@@ -380,16 +382,41 @@ async fn add_location(
     if let Some(dry_run) = query.dry_run {
         request.dry_run = dry_run;
     }
-    let dry_run = request.dry_run;
-    let response = c
-        .blocking(move |catalog, org| catalog.add_location(org, &request))
-        .await?;
-    let status = if dry_run {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
+    let refresh_on_conflict = match query.on_conflict.as_deref() {
+        None | Some("reject") => false,
+        Some("refresh") => true,
+        Some(other) => {
+            return Err(c.fail(CatalogError::Input(format!(
+                "onConflict must be `reject` or `refresh`, not {other:?}"
+            ))));
+        }
     };
-    Ok((status, Json(response)).into_response())
+    let response = c
+        .blocking(
+            move |catalog, org| match catalog.add_location(org, &request) {
+                Err(CatalogError::Conflict(_)) if refresh_on_conflict => {
+                    let existing = catalog
+                        .locations(org)?
+                        .into_iter()
+                        .find(|l| {
+                            l.location_type == request.location_type && l.target == request.target
+                        })
+                        .ok_or_else(|| {
+                            CatalogError::Conflict("the location changed concurrently".into())
+                        })?;
+                    catalog.refresh_location(org, &existing.id)?;
+                    Ok(AddLocationResponse {
+                        location: existing,
+                        entities: Vec::new(),
+                        exists: Some(true),
+                    })
+                }
+                other => other,
+            },
+        )
+        .await?;
+    // Backstage answers 201 for a dry run too.
+    Ok((StatusCode::CREATED, Json(response)).into_response())
 }
 
 async fn location(

@@ -6,7 +6,7 @@ use portico::config::PluginSettings;
 use portico::plugins::manager::GrantChoice;
 use portico::plugins::{InstallOptions, PluginManager, PluginPolicy};
 use portico::runtime::bindings::v0_1_0::{Entity, EntityRef};
-use portico::runtime::{EngineSettings, HostServices, Limits, NoCatalog, Runtime};
+use portico::runtime::{EngineSettings, HostServices, Limits, Runtime};
 use portico::secrets::SecretStore;
 use portico::server::{AppState, router};
 use portico_storage::{OrgId, SledStorage, Storage};
@@ -19,6 +19,7 @@ use std::time::Duration;
 pub struct TestHost {
     pub dir: tempfile::TempDir,
     pub storage: Arc<dyn Storage>,
+    pub catalog: Arc<portico_catalog::Catalog>,
     pub runtime: Arc<Runtime>,
     pub manager: Arc<PluginManager>,
 }
@@ -52,10 +53,18 @@ impl TestHost {
             ("allowed-secret".to_string(), "s3cret-value".to_string()),
             ("other-secret".to_string(), "must-not-leak".to_string()),
         ]);
+        let config = portico::config::Config {
+            catalog: portico::config::CatalogConfig {
+                file_root: Some(repo_root()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let catalog = Arc::new(portico::app::build_catalog(&config, storage.clone()).unwrap());
         let services = Arc::new(HostServices::new(
             storage.clone(),
             Arc::new(secrets),
-            Arc::new(NoCatalog),
+            Arc::new(portico::catalog_access::CatalogBridge(catalog.clone())),
         ));
         let runtime = Arc::new(
             Runtime::new(
@@ -74,6 +83,7 @@ impl TestHost {
         TestHost {
             dir,
             storage,
+            catalog,
             runtime,
             manager,
         }
@@ -96,10 +106,8 @@ impl TestHost {
     pub async fn serve(&self) -> SocketAddr {
         let mut metrics = prometheus_client::registry::Registry::default();
         self.runtime.services().metrics.register(&mut metrics);
-        let config = portico::config::Config::default();
-        let catalog = Arc::new(portico::app::build_catalog(&config, self.storage.clone()).unwrap());
         let state = Arc::new(AppState {
-            catalog,
+            catalog: self.catalog.clone(),
             manager: self.manager.clone(),
             runtime: self.runtime.clone(),
             metrics,
@@ -112,6 +120,36 @@ impl TestHost {
             axum::serve(listener, router(state)).await.unwrap();
         });
         addr
+    }
+}
+
+/// The repository's root directory.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .canonicalize()
+        .unwrap()
+}
+
+impl TestHost {
+    /// Registers the Backstage example catalog (all.yaml and acme-corp.yaml); returns the
+    /// corpus directory.
+    pub fn ingest_corpus(&self) -> String {
+        let corpus = repo_root().join("corpus/backstage");
+        for file in ["examples/all.yaml", "examples/acme-corp.yaml"] {
+            self.catalog
+                .add_location(
+                    &OrgId::default_org(),
+                    &portico_catalog::api::AddLocationRequest {
+                        location_type: "file".into(),
+                        target: corpus.join(file).display().to_string(),
+                        dry_run: false,
+                    },
+                )
+                .unwrap();
+        }
+        corpus.display().to_string()
     }
 }
 
