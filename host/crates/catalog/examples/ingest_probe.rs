@@ -42,4 +42,25 @@ fn main() {
         t.elapsed(),
         report.unchanged
     );
+    let request = portico_catalog::api::QueryEntitiesRequest {
+        filter: vec!["kind=component".into()],
+        limit: Some(100),
+        ..Default::default()
+    };
+    let t = Instant::now();
+    for _ in 0..200 {
+        catalog.query_entities(&org, &request).unwrap();
+    }
+    println!(
+        "by-query kind=component limit=100: {:?} per call",
+        t.elapsed() / 200
+    );
+    let t = Instant::now();
+    for i in 0..20_000 {
+        let name = format!("component-{}", i % 4000);
+        catalog
+            .entity_by_name_raw(&org, "component", "default", &name)
+            .unwrap();
+    }
+    println!("by-name: {:?} per call", t.elapsed() / 20_000);
 }

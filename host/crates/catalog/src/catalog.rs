@@ -502,3 +502,12 @@ impl Catalog {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_facade_can_be_shared_across_request_handlers() {
+        fn shared<T: Send + Sync + 'static>() {}
+        shared::<super::Catalog>();
+    }
+}

@@ -265,6 +265,17 @@ fn orphan_strategy_delete_removes_dropped_entities() {
         .entity_history(&f.org, "component", "default", "two")
         .unwrap();
     assert_eq!(history.items.last().unwrap().change, "deleted");
+    assert_eq!(f.revisions("component", "two"), [1, 2]);
+    // Emitted again: a new entity (new uid) whose history continues after the deletion.
+    let both = format!(
+        "{}---\n{}",
+        component("one", "g", ""),
+        component("two", "g", "")
+    );
+    f.write("a.yaml", &both);
+    f.catalog.refresh_location(&f.org, &location.id).unwrap();
+    assert!(f.get("component", "two").is_some());
+    assert_eq!(f.revisions("component", "two"), [1, 2, 3]);
 }
 
 #[test]

@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::api::*;
 use crate::store::Store;
+use crate::store::index::Uid;
 pub use filter::{Filter, parse_filter_params, parse_predicate};
 pub use projection::{parse_fields, project};
 
@@ -33,8 +34,8 @@ pub struct Query<'a> {
     org: &'a OrgId,
 }
 
-/// A sorted, deduplicated set of uids.
-type Uids = Vec<String>;
+/// A sorted, deduplicated set of uids (shared with the index: no string copies).
+type Uids = Vec<Uid>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -73,7 +74,7 @@ fn decode<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> CatalogResult
         .map_err(|_| input(format!("Malformed {what}, could not be parsed")))
 }
 
-fn intersect(a: &[String], b: &[String]) -> Uids {
+fn intersect(a: &[Uid], b: &[Uid]) -> Uids {
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -89,7 +90,7 @@ fn intersect(a: &[String], b: &[String]) -> Uids {
     out
 }
 
-fn union(a: &[String], b: &[String]) -> Uids {
+fn union(a: &[Uid], b: &[Uid]) -> Uids {
     let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len() + b.len()));
     while i < a.len() || j < b.len() {
         if j >= b.len() || (i < a.len() && a[i] < b[j]) {
@@ -107,7 +108,7 @@ fn union(a: &[String], b: &[String]) -> Uids {
     out
 }
 
-fn difference(a: &[String], b: &[String]) -> Uids {
+fn difference(a: &[Uid], b: &[Uid]) -> Uids {
     let mut j = 0;
     let mut out = Vec::new();
     for x in a {
@@ -121,7 +122,7 @@ fn difference(a: &[String], b: &[String]) -> Uids {
     out
 }
 
-fn sorted(mut uids: Vec<String>) -> Uids {
+fn sorted(mut uids: Vec<Uid>) -> Uids {
     uids.sort_unstable();
     uids.dedup();
     uids
@@ -181,40 +182,47 @@ impl<'a> Query<'a> {
 
     /// Every uid, sorted (the `metadata.uid` postings).
     pub fn universe(&self) -> CatalogResult<Uids> {
-        let mut out = Vec::new();
+        self.collect("metadata.uid", None, false)
+    }
+
+    /// Uids with postings of `field` (exactly `value`, or starting with it unless `exact`;
+    /// all non-null and null ones for `None`), sorted.
+    fn collect(&self, field: &str, value: Option<&str>, exact: bool) -> CatalogResult<Uids> {
+        let mut out: Vec<Uid> = Vec::new();
+        let mut values = 0usize;
+        let mut last: Option<String> = None;
         self.store
-            .for_postings(self.org, "metadata.uid", None, false, false, |p| {
-                out.push(p.uid);
+            .visit_postings(self.org, field, value, exact, false, |v, uid, _| {
+                if last.as_deref() != v {
+                    values += 1;
+                    last = v.map(str::to_owned);
+                }
+                out.push(uid.clone());
                 true
             })?;
-        Ok(out)
+        // One value's uids come sorted; several values need a merge.
+        Ok(if values > 1 || value.is_none() {
+            sorted(out)
+        } else {
+            out
+        })
     }
 
     /// The uids matching `filter`, sorted.
     pub fn evaluate(&self, filter: &Filter) -> CatalogResult<Uids> {
         Ok(match filter {
+            Filter::In(key, values) if values.len() == 1 => {
+                self.collect(key, Some(&values[0]), true)?
+            }
             Filter::In(key, values) => {
                 let mut acc = Vec::new();
                 for value in values {
-                    acc = union(&acc, &self.store.uids_eq(self.org, key, value)?);
+                    acc = union(&acc, &self.collect(key, Some(value), true)?);
                 }
                 acc
             }
-            Filter::Exists(key) => sorted(
-                self.store
-                    .postings(self.org, key, None, false)?
-                    .into_iter()
-                    .map(|p| p.uid)
-                    .collect(),
-            ),
-            Filter::Prefix(key, prefix) => sorted(
-                self.store
-                    .postings(self.org, key, Some(prefix), false)?
-                    .into_iter()
-                    .filter(|p| p.value.is_some())
-                    .map(|p| p.uid)
-                    .collect(),
-            ),
+            Filter::Exists(key) => self.collect(key, None, false)?,
+            Filter::Prefix(key, prefix) => self.collect(key, Some(prefix), false)?,
             Filter::Not(inner) => difference(&self.universe()?, &self.evaluate(inner)?),
             Filter::Any(items) => {
                 let mut acc = Vec::new();
@@ -308,11 +316,13 @@ impl<'a> Query<'a> {
             .collect::<CatalogResult<Vec<_>>>()?;
         let candidates = self.candidates(&request.filter, None)?;
         let ordered: Vec<String> = if orders.is_empty() {
-            let set: Option<HashSet<&String>> = candidates.as_ref().map(|c| c.iter().collect());
+            let set: Option<HashSet<&str>> = candidates
+                .as_ref()
+                .map(|c| c.iter().map(|u| &**u).collect());
             self.store
                 .refs(self.org)?
                 .into_iter()
-                .filter(|(_, uid)| set.as_ref().is_none_or(|s| s.contains(uid)))
+                .filter(|(_, uid)| set.as_ref().is_none_or(|s| s.contains(uid.as_str())))
                 .map(|(_, uid)| uid)
                 .collect()
         } else {
@@ -338,21 +348,21 @@ impl<'a> Query<'a> {
 
     /// Sorts uids by several fields, missing values last, ties by uid (legacy `order`).
     fn sort_by_fields(&self, uids: Uids, orders: &[OrderBy]) -> CatalogResult<Vec<String>> {
-        let wanted: HashSet<&String> = uids.iter().collect();
-        let mut maps: Vec<HashMap<String, String>> = Vec::new();
+        let wanted: HashSet<&str> = uids.iter().map(|u| &**u).collect();
+        let mut maps: Vec<HashMap<Uid, String>> = Vec::new();
         for order in orders {
             let mut map = HashMap::new();
-            self.store.for_postings(
+            self.store.visit_postings(
                 self.org,
                 &order.field.to_lowercase(),
                 None,
                 false,
                 false,
-                |p| {
-                    if let Some(v) = p.value
-                        && wanted.contains(&p.uid)
+                |value, uid, _| {
+                    if let Some(v) = value
+                        && wanted.contains(&**uid)
                     {
-                        map.entry(p.uid).or_insert(v);
+                        map.entry(uid.clone()).or_insert_with(|| v.to_owned());
                     }
                     true
                 },
@@ -377,7 +387,7 @@ impl<'a> Query<'a> {
             }
             a.cmp(b)
         });
-        Ok(uids)
+        Ok(uids.iter().map(|u| u.to_string()).collect())
     }
 
     /// `GET`/`POST /entities/by-query`.
@@ -435,13 +445,19 @@ impl<'a> Query<'a> {
                 };
                 let mut matched = Vec::new();
                 for field in &fields {
-                    self.store
-                        .for_postings(self.org, field, None, false, false, |p| {
-                            if p.value.as_deref().is_some_and(|v| v.contains(&term)) {
-                                matched.push(p.uid);
+                    self.store.visit_postings(
+                        self.org,
+                        field,
+                        None,
+                        false,
+                        false,
+                        |value, uid, _| {
+                            if value.is_some_and(|v| v.contains(&term)) {
+                                matched.push(uid.clone());
                             }
                             true
-                        })?;
+                        },
+                    )?;
                 }
                 let matched = sorted(matched);
                 candidates = Some(match candidates {
@@ -452,23 +468,30 @@ impl<'a> Query<'a> {
         }
 
         // The full ordered listing as (sort value, uid).
-        let ordered: Vec<(Option<String>, String)> = match (&sort, &sort_key) {
+        let ordered: Vec<(Option<String>, Uid)> = match (&sort, &sort_key) {
             (Some(sort), Some(key)) => {
-                let wanted: Option<HashSet<&String>> =
-                    candidates.as_ref().map(|c| c.iter().collect());
-                let mut seen = HashSet::new();
+                let wanted: Option<HashSet<&str>> = candidates
+                    .as_ref()
+                    .map(|c| c.iter().map(|u| &**u).collect());
+                let mut seen: HashSet<Uid> = HashSet::new();
                 let mut out = Vec::new();
                 let reverse = sort.order == SortOrder::Desc;
-                self.store
-                    .for_postings(self.org, key, None, false, reverse, |p| {
-                        if let Some(v) = p.value
-                            && wanted.as_ref().is_none_or(|w| w.contains(&p.uid))
-                            && seen.insert(p.uid.clone())
+                self.store.visit_postings(
+                    self.org,
+                    key,
+                    None,
+                    false,
+                    reverse,
+                    |value, uid, _| {
+                        if let Some(v) = value
+                            && wanted.as_ref().is_none_or(|w| w.contains(&**uid))
+                            && seen.insert(uid.clone())
                         {
-                            out.push((Some(v), p.uid));
+                            out.push((Some(v.to_owned()), uid.clone()));
                         }
                         true
-                    })?;
+                    },
+                )?;
                 out
             }
             _ => match candidates {
@@ -480,7 +503,7 @@ impl<'a> Query<'a> {
         // Position of `key` in the listing: elements strictly before it.
         let before = |key: &(Option<String>, String)| {
             ordered.partition_point(|e| {
-                let ord = (&e.0, &e.1).cmp(&(&key.0, &key.1));
+                let ord = (&e.0, &*e.1).cmp(&(&key.0, key.1.as_str()));
                 if desc {
                     ord == Ordering::Greater
                 } else {
@@ -495,7 +518,10 @@ impl<'a> Query<'a> {
             let start = match &cursor.order_field_values {
                 Some(last) => {
                     let pos = before(last);
-                    if ordered.get(pos) == Some(last) {
+                    if ordered
+                        .get(pos)
+                        .is_some_and(|e| e.0 == last.0 && *e.1 == *last.1)
+                    {
                         pos + 1
                     } else {
                         pos
@@ -512,13 +538,14 @@ impl<'a> Query<'a> {
         } else {
             cursor.total_items.unwrap_or(ordered.len())
         };
+        let key = |e: &(Option<String>, Uid)| (e.0.clone(), e.1.to_string());
         let first_values = cursor
             .first_sort_field_values
             .clone()
-            .or_else(|| rows.first().cloned());
+            .or_else(|| rows.first().map(key));
         let next_cursor = (has_more && !rows.is_empty()).then(|| {
             encode(&Cursor {
-                order_field_values: rows.last().cloned(),
+                order_field_values: rows.last().map(key),
                 first_sort_field_values: first_values.clone(),
                 is_previous: false,
                 total_items: (!exclude_total).then_some(total_items),
@@ -527,17 +554,17 @@ impl<'a> Query<'a> {
         });
         let prev_cursor = (!initial
             && !rows.is_empty()
-            && rows.first().cloned() != cursor.first_sort_field_values)
+            && rows.first().map(key) != cursor.first_sort_field_values)
             .then(|| {
                 encode(&Cursor {
-                    order_field_values: rows.first().cloned(),
+                    order_field_values: rows.first().map(key),
                     first_sort_field_values: cursor.first_sort_field_values.clone(),
                     is_previous: true,
                     total_items: (!exclude_total).then_some(total_items),
                     ..cursor.clone()
                 })
             });
-        let uids: Vec<String> = rows.iter().map(|(_, u)| u.clone()).collect();
+        let uids: Vec<String> = rows.iter().map(|(_, u)| u.to_string()).collect();
         Ok(QueryEntitiesResponse {
             items: self.load_all(&uids, &fields)?,
             total_items,
@@ -555,7 +582,11 @@ impl<'a> Query<'a> {
         let mut items = Vec::with_capacity(request.entity_refs.len());
         for entity_ref in &request.entity_refs {
             let uid = self.store.uid_by_ref(self.org, entity_ref)?;
-            let uid = uid.filter(|u| allowed.as_ref().is_none_or(|a| a.binary_search(u).is_ok()));
+            let uid = uid.filter(|u| {
+                allowed
+                    .as_ref()
+                    .is_none_or(|a| a.binary_search_by(|x| (**x).cmp(u.as_str())).is_ok())
+            });
             items.push(match uid {
                 Some(uid) => self.load(&uid)?.map(|e| project(e, &fields)),
                 None => None,
@@ -567,17 +598,31 @@ impl<'a> Query<'a> {
     /// `GET`/`POST /entity-facets`.
     pub fn facets(&self, request: &FacetsRequest) -> CatalogResult<FacetsResponse> {
         let candidates = self.candidates(&request.filter, request.query.as_ref())?;
-        let wanted: Option<HashSet<&String>> = candidates.as_ref().map(|c| c.iter().collect());
+        let wanted: Option<HashSet<&str>> = candidates
+            .as_ref()
+            .map(|c| c.iter().map(|u| &**u).collect());
         let mut facets = BTreeMap::new();
         for facet in request.facet.iter().chain(&request.facets) {
             let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-            self.store
-                .for_postings(self.org, &facet.to_lowercase(), None, false, false, |p| {
-                    if p.value.is_some() && wanted.as_ref().is_none_or(|w| w.contains(&p.uid)) {
-                        *counts.entry(p.original).or_default() += 1;
+            self.store.visit_postings(
+                self.org,
+                &facet.to_lowercase(),
+                None,
+                false,
+                false,
+                |value, uid, original| {
+                    if value.is_some() && wanted.as_ref().is_none_or(|w| w.contains(&**uid)) {
+                        let original = original.unwrap_or_default();
+                        match counts.get_mut(original) {
+                            Some(n) => *n += 1,
+                            None => {
+                                counts.insert(original.to_owned(), 1);
+                            }
+                        }
                     }
                     true
-                })?;
+                },
+            )?;
             let mut values: Vec<Facet> = counts
                 .into_iter()
                 .map(|(value, count)| Facet { value, count })

@@ -302,6 +302,18 @@ impl OrgIndex {
         reverse: bool,
         mut f: impl FnMut(Option<&str>, &str, Option<&str>) -> bool,
     ) {
+        self.visit_shared(field, prefix, exact, reverse, |v, u, o| f(v, u, o));
+    }
+
+    /// Like [`OrgIndex::visit`], handing out the shared uid.
+    pub fn visit_shared(
+        &self,
+        field: &str,
+        prefix: Option<&str>,
+        exact: bool,
+        reverse: bool,
+        mut f: impl FnMut(Option<&str>, &Uid, Option<&str>) -> bool,
+    ) {
         let Some(field) = self.fields.get(field) else {
             return;
         };

@@ -1,14 +1,15 @@
 //! Persistence of processed entities per organization on a [`Storage`]: entities (with their
-//! record) by uid, the name index, history, locations; plus the derived search/relation indexes.
+//! record) by uid, history, locations, pending failures; plus the derived in-memory indexes.
 //!
 //! Persisted, in one table ([`TABLE`]) with one byte prefix per kind of key ([`keys`]): each
-//! entity change writes its entity+record, name index entry and history entry in the same
-//! [`Batch`], applied atomically by [`Store::apply`]. The search postings (`field\0value\0uid`),
-//! the relation index and producer membership are derived from the stored entities: they live in
-//! memory ([`index::OrgIndex`]), are rebuilt from the entities when an organization is first
-//! used, and are updated right after each batch is applied. Persisting them as one key each cost
-//! ~37 backend writes per entity, and sled sustains ~140k writes/s, so ingesting 10,000 entities
-//! took 2.5 s; derived in memory, a crash can never leave them inconsistent with the entities.
+//! entity change writes its entity+record and its history entry (and tombstone/pending changes)
+//! in the same [`Batch`], applied atomically by [`Store::apply`]. The case-insensitive name index,
+//! the search postings (`field\0value\0uid`), the relation index (source → targets; target →
+//! sources is the `relations.<type>` postings) and producer membership are derived from the
+//! stored entities: they live in memory ([`index::OrgIndex`]), are rebuilt from the entities when
+//! an organization is first used, and are updated right after each batch is applied. Persisting
+//! them as one key each cost ~37 backend writes per entity, and sled sustains ~140k writes/s, so
+//! ingesting 10,000 entities took 2.5 s; derived, a crash can never leave them inconsistent.
 
 pub mod history;
 pub mod index;
@@ -432,6 +433,22 @@ impl Store {
                     })
                 },
             )
+        })
+    }
+
+    /// Visits postings like [`Store::for_postings`] with borrowed values: (lowercased value,
+    /// uid, value as written), without allocating per posting.
+    pub fn visit_postings(
+        &self,
+        org: &OrgId,
+        field: &str,
+        value_prefix: Option<&str>,
+        exact: bool,
+        reverse: bool,
+        f: impl FnMut(Option<&str>, &index::Uid, Option<&str>) -> bool,
+    ) -> StoreResult<()> {
+        self.read_index(org, |index| {
+            index.visit_shared(field, value_prefix, exact, reverse, f)
         })
     }
 
