@@ -255,3 +255,84 @@ fn the_cli_goes_through_a_running_server() {
     );
     drop(server);
 }
+
+fn corpus(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/backstage")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn catalog_validate_for_ci_pipelines() {
+    let out = portico(
+        None,
+        &["catalog", "validate", &corpus("examples/acme-corp.yaml")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // acme-corp.yaml: itself, org.yaml's location, 8 groups and 17 users.
+    assert!(
+        stdout(&out).contains("27 entities valid"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = portico(
+        None,
+        &[
+            "catalog",
+            "validate",
+            &corpus("examples/components/invalid-component.yaml"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("\"metadata.name\" is not valid"), "{text}");
+    assert!(text.contains("\"tags.1\" is not valid"), "{text}");
+    assert!(stderr(&out).contains("2 error(s)"), "{}", stderr(&out));
+
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("catalog-info.yaml");
+    std::fs::write(
+        &broken,
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: [unclosed\n",
+    )
+    .unwrap();
+    let out = portico(None, &["catalog", "validate", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("catalog-info.yaml"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn catalog_import_registers_a_location_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portico.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "storage:\n  path: data\ncatalog:\n  file_root: {}\n",
+            corpus("")
+        ),
+    )
+    .unwrap();
+    let c = Some(config.as_path());
+    let target = corpus("examples/acme-corp.yaml");
+    let out = portico(c, &["catalog", "import", &target, "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("would import"), "{}", stdout(&out));
+    let out = portico(c, &["catalog", "import", &target]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("registered location"),
+        "{}",
+        stdout(&out)
+    );
+    let out = portico(c, &["catalog", "import", &target]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+}

@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 success, 1 the operation failed, 2 bad usage (clap's own).
 
+mod catalog;
 mod plugin;
 mod serve;
 
@@ -20,9 +21,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "PORTICO_CONFIG")]
     pub config: Option<PathBuf>,
 
-    /// Log filter, e.g. `info` or `portico=debug,plugin=trace`.
-    #[arg(long, global = true, env = "PORTICO_LOG", default_value = "info")]
-    pub log: String,
+    /// Log filter, e.g. `info` or `portico=debug,plugin=trace` (default: `info` for `serve`,
+    /// `warn` for other commands).
+    #[arg(long, global = true, env = "PORTICO_LOG")]
+    pub log: Option<String>,
 
     /// Logs as JSON lines instead of text.
     #[arg(long, global = true)]
@@ -39,11 +41,18 @@ pub enum Command {
     /// Inspect, install and manage plugins.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// Validate descriptor files and import catalog locations.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 pub fn init_logging(cli: &Cli) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let default = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(cli.log.as_deref().unwrap_or(default))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -74,5 +83,6 @@ pub fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Serve(args) => serve::run(&cli, args),
         Command::Plugin(command) => plugin::run(&cli, command),
+        Command::Catalog(command) => catalog::run(&cli, command),
     }
 }
