@@ -914,7 +914,10 @@ async fn rerun_posts_with_the_token() {
         posts[0].headers.get("authorization").unwrap(),
         &format!("Bearer {TOKEN}")
     );
-    assert_eq!(posts[0].body, r#"{"enable_debug_logging":false}"#);
+    assert_eq!(
+        posts[0].body, "",
+        "no body unless debug logging is asked for"
+    );
     assert!(
         log.iter().any(|l| l.contains("re-running the failed jobs")),
         "{log:?}"
@@ -923,15 +926,17 @@ async fn rerun_posts_with_the_token() {
 
     let (result, _) = host
         .rerun(
-            json!({ "repo": "octo-org/hello", "run_id": 30433640 }),
+            json!({ "repo": "octo-org/hello", "run_id": 30433640, "enable_debug_logging": true }),
             false,
         )
         .await;
     assert_eq!(result.unwrap()["failed_only"], false);
+    let last = fake.requests().pop().unwrap();
     assert_eq!(
-        fake.requests().last().unwrap().path,
+        last.path,
         "/repos/octo-org/hello/actions/runs/30433640/rerun"
     );
+    assert_eq!(last.body, r#"{"enable_debug_logging":true}"#);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
