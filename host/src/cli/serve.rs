@@ -43,6 +43,9 @@ pub async fn serve(config: crate::config::Config) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen} (in use? pass --listen ADDR)"))?;
     let (state, app) = start(config)?;
+    // Locations are read in the background: the server answers (from what is stored) at once.
+    let background = app.clone();
+    tokio::task::spawn_blocking(move || register_static_locations(&background));
     spawn_refresh_loop(app);
     tracing::info!(address = %listener.local_addr()?, "Portico is listening");
     axum::serve(listener, router(state))
@@ -68,7 +71,6 @@ pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)>
     let failures = app.manager.load_all()?;
     let mut metrics = Registry::default();
     app.runtime.services().metrics.register(&mut metrics);
-    register_static_locations(&app);
     let state = Arc::new(AppState {
         catalog: app.catalog.clone(),
         manager: app.manager.clone(),
@@ -93,6 +95,7 @@ fn register_static_locations(app: &App) {
     let org = app.manager.org();
     let existing = app.catalog.locations(org).unwrap_or_default();
     for location in &app.config.catalog.locations {
+        let started = std::time::Instant::now();
         let known = existing
             .iter()
             .find(|l| l.location_type == location.location_type && l.target == location.target);
@@ -111,7 +114,11 @@ fn register_static_locations(app: &App) {
                 .map(|_| ()),
         };
         match result {
-            Ok(()) => tracing::info!(location = %location.target, "catalog location ready"),
+            Ok(()) => tracing::info!(
+                location = %location.target,
+                took_ms = started.elapsed().as_millis() as u64,
+                "catalog location read"
+            ),
             Err(err) => {
                 tracing::error!(location = %location.target, error = %err, "catalog location failed")
             }
