@@ -83,6 +83,9 @@ fn lookups(c: &mut Criterion) {
             page
         })
     });
+    c.bench_function("by_query_json_kind_component_limit_100_10k", |b| {
+        b.iter(|| catalog.query_entities_json(&org, &request).unwrap())
+    });
 }
 
 criterion_group!(benches, ingest, lookups);

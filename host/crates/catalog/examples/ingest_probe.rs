@@ -7,6 +7,20 @@ use portico_catalog::location::FileReader;
 use portico_catalog::{Catalog, CatalogOptions, KindRegistry, synthetic};
 use portico_storage::{OrgId, SledStorage};
 
+/// CPU time used by this process so far (all threads), from /proc.
+fn cpu() -> std::time::Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks: u64 = fields
+        .get(11..13)
+        .map(|f| f.iter().filter_map(|t| t.parse::<u64>().ok()).sum())
+        .unwrap_or(0);
+    std::time::Duration::from_millis(ticks * 10)
+}
+
 fn main() {
     let size: usize = std::env::args()
         .nth(1)
@@ -27,12 +41,14 @@ fn main() {
     );
     let org = OrgId::default_org();
     let t = Instant::now();
+    let c = cpu();
     let report = catalog
         .apply_provider(&org, "probe", entities.clone())
         .unwrap();
     println!(
-        "ingest {size}: {:?} ({} created)",
+        "ingest {size}: {:?} wall, {:?} cpu (all threads) ({} created)",
         t.elapsed(),
+        cpu() - c,
         report.created
     );
     let t = Instant::now();

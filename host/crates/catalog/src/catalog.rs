@@ -357,6 +357,16 @@ impl Catalog {
         self.query(org).query_entities(request)
     }
 
+    /// `GET`/`POST /entities/by-query` as the serialized response body, built from the stored
+    /// JSON without re-serializing entities (the fast path for the HTTP layer).
+    pub fn query_entities_json(
+        &self,
+        org: &OrgId,
+        request: &QueryEntitiesRequest,
+    ) -> CatalogResult<Vec<u8>> {
+        self.query(org).query_entities_json(request)
+    }
+
     /// `GET /entities/by-uid/{uid}`.
     pub fn entity_by_uid(&self, org: &OrgId, uid: &str) -> CatalogResult<Value> {
         self.store

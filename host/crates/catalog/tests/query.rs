@@ -427,6 +427,28 @@ fn cursor_paging_totals_and_full_text() {
     }
     assert_eq!(seen.len(), 9);
 
+    // The serialized fast path answers the same.
+    let request = QueryEntitiesRequest {
+        limit: Some(4),
+        order_field: vec!["metadata.name,asc".into()],
+        ..Default::default()
+    };
+    let body: Value =
+        serde_json::from_slice(&c.query_entities_json(&o, &request).unwrap()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::to_value(c.query_entities(&o, &request).unwrap()).unwrap()
+    );
+    assert_eq!(body["totalItems"], 9);
+    assert!(body["pageInfo"]["nextCursor"].is_string());
+    let projected = QueryEntitiesRequest {
+        fields: vec!["kind".into()],
+        ..request
+    };
+    let body: Value =
+        serde_json::from_slice(&c.query_entities_json(&o, &projected).unwrap()).unwrap();
+    assert_eq!(body["items"][0], json!({"kind": "User"}));
+
     // Descending by title: entities without a title are left out (by-query semantics).
     let desc = c
         .query_entities(

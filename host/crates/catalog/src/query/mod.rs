@@ -396,6 +396,48 @@ impl<'a> Query<'a> {
         request: &QueryEntitiesRequest,
     ) -> CatalogResult<QueryEntitiesResponse> {
         let fields = parse_fields(&request.fields).map_err(input)?;
+        let (uids, total_items, page_info) = self.query_page(request)?;
+        Ok(QueryEntitiesResponse {
+            items: self.load_all(&uids, &fields)?,
+            total_items,
+            page_info,
+        })
+    }
+
+    /// `by-query` serialized straight from the stored entity JSON (no parse and re-serialize
+    /// of the page's entities when there is no `fields` projection): the response body.
+    pub fn query_entities_json(&self, request: &QueryEntitiesRequest) -> CatalogResult<Vec<u8>> {
+        let fields = parse_fields(&request.fields).map_err(input)?;
+        if !fields.is_empty() {
+            let response = self.query_entities(request)?;
+            return Ok(serde_json::to_vec(&response).unwrap_or_default());
+        }
+        let (uids, total_items, page_info) = self.query_page(request)?;
+        let mut out = Vec::with_capacity(uids.len() * 1024 + 128);
+        out.extend_from_slice(b"{\"items\":[");
+        let mut first = true;
+        for uid in &uids {
+            if let Some(bytes) = self.store.entity_bytes(self.org, uid)? {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(&bytes);
+            }
+        }
+        out.extend_from_slice(b"],\"totalItems\":");
+        out.extend_from_slice(total_items.to_string().as_bytes());
+        out.extend_from_slice(b",\"pageInfo\":");
+        out.extend_from_slice(&serde_json::to_vec(&page_info).unwrap_or_default());
+        out.push(b'}');
+        Ok(out)
+    }
+
+    /// The page of a `by-query` request: uids in order, total, cursors.
+    fn query_page(
+        &self,
+        request: &QueryEntitiesRequest,
+    ) -> CatalogResult<(Vec<String>, usize, PageInfo)> {
         let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
         let exclude_total = request.total_items.as_deref() == Some("exclude");
         let cursor = match &request.cursor {
@@ -565,14 +607,14 @@ impl<'a> Query<'a> {
                 })
             });
         let uids: Vec<String> = rows.iter().map(|(_, u)| u.to_string()).collect();
-        Ok(QueryEntitiesResponse {
-            items: self.load_all(&uids, &fields)?,
+        Ok((
+            uids,
             total_items,
-            page_info: PageInfo {
+            PageInfo {
                 next_cursor,
                 prev_cursor,
             },
-        })
+        ))
     }
 
     /// `POST /entities/by-refs`.
