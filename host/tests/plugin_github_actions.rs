@@ -276,6 +276,12 @@ async fn github(
             );
         }
         "missing" => return reply(json_response(404), &error_body("Not Found")),
+        "forbidden" => {
+            return reply(
+                json_response(403),
+                &error_body("Resource not accessible by personal access token"),
+            );
+        }
         "broken" => {
             return Response::builder()
                 .status(500)
@@ -367,7 +373,10 @@ async fn github(
                 &json!({ "total_count": total, "workflow_runs": page_runs }),
             )
         }
-        ("GET", [id]) => match all_runs().into_iter().find(|r| r["id"].to_string() == *id) {
+        ("GET", [id]) => match all_runs()
+            .into_iter()
+            .find(|r| r["id"].as_u64() == id.parse().ok())
+        {
             Some(run) => reply(json_response(200), &run),
             None => reply(json_response(404), &error_body("Not Found")),
         },
@@ -807,6 +816,17 @@ async fn a_429_uses_retry_after() {
     assert_eq!(title, "Rate limited");
     assert!(message.contains("secondary rate limit"), "{message}");
     assert!(message.contains("in 30 s"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_without_permission_is_denied_not_rate_limited() {
+    let (addr, _fake) = fake_github().await;
+    let host = Setup::new(addr).install();
+    let (title, message) = notice(&host.render("forbidden", &[]).await);
+    assert_eq!(title, "Access denied");
+    assert!(message.contains("403"), "{message}");
+    assert!(message.contains("Resource not accessible"), "{message}");
+    assert!(message.contains("`Actions: read`"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
