@@ -264,6 +264,16 @@ async fn petstore_operations_drill_down_through_view_params() {
             }
         }
     }
+    // Examples: generated from the schema when the document has none, with the
+    // properties' own example values.
+    let view = render(&host, &entity, &[("op", "addPet")]).await;
+    assert_has(&view, "Example (generated from the schema)");
+    let pet = &spec["components"]["schemas"]["Pet"]["properties"];
+    assert_has(
+        &view,
+        &format!("\"name\": \"{}\"", pet["name"]["example"].as_str().unwrap()),
+    );
+    assert_has(&view, &format!("\"id\": {}", pet["id"]["example"]));
     // `METHOD path` also names an operation.
     let view = render(&host, &entity, &[("op", "GET /pet/{petId}")]).await;
     assert_has(&view, "getPetById");
@@ -360,6 +370,10 @@ async fn streetlights_asyncapi_channels_operations_and_payloads() {
                 .rsplit('/')
                 .next()
                 .unwrap();
+            assert!(
+                view_params(&view, "schema").contains(&payload.to_string()),
+                "{payload} not linked"
+            );
             for property in spec["components"]["schemas"][payload]["properties"]
                 .as_object()
                 .unwrap()
@@ -367,6 +381,22 @@ async fn streetlights_asyncapi_channels_operations_and_payloads() {
             {
                 assert_has(&view, property);
             }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn asyncapi_schema_links_open_the_schema() {
+    let host = host();
+    let spec = definition("streetlights-api.yaml");
+    let entity = entity_of(&descriptor("streetlights-api.yaml"));
+    let schema = &spec["components"]["schemas"]["lightMeasuredPayload"];
+    let view = render(&host, &entity, &[("schema", "lightMeasuredPayload")]).await;
+    assert_has(&view, "Schema lightMeasuredPayload");
+    for (name, property) in schema["properties"].as_object().unwrap() {
+        assert_has(&view, name);
+        if let Some(d) = property["description"].as_str() {
+            assert_has(&view, d);
         }
     }
 }
@@ -394,19 +424,17 @@ fn sdl_fields(sdl: &str, name: &str) -> Vec<String> {
     for line in body.lines() {
         let t = line.trim();
         if t.starts_with("\"\"\"") {
-            in_doc = !(t.len() > 3 && t.ends_with("\"\"\"")) && !in_doc;
+            let one_line = t.len() > 3 && t.ends_with("\"\"\"");
+            if !one_line {
+                in_doc = !in_doc;
+            }
             continue;
         }
         if in_doc || t.is_empty() || t.starts_with('#') || t.starts_with('"') {
             continue;
         }
         if line.starts_with("  ") && !line.starts_with("   ") {
-            fields.push(
-                t.split(|c: char| c == '(' || c == ':')
-                    .next()
-                    .unwrap()
-                    .to_string(),
-            );
+            fields.push(t.split(['(', ':']).next().unwrap().to_string());
         }
     }
     fields
@@ -646,7 +674,11 @@ components:
             .contains("circular $ref"),
         "{view}"
     );
-    assert_has(&view, "\"c\"".trim_matches('"'));
+    // Both sides of the cycle still show their own properties.
+    assert!(
+        view.contains(r#"{"Code":"c"}"#) && view.contains(r#"{"Code":"d"}"#),
+        "{view}"
+    );
     let view = render(&host, &entity, &[("op", "getChain")]).await;
     assert!(
         notice(&view)["message"]

@@ -129,10 +129,13 @@ fn op_messages<'a>(
 }
 
 pub fn render(doc: &Value, ctx: &Ctx<'_>) -> View {
-    match ctx.param("channel") {
-        Some(name) => channel_page(doc, ctx, name),
-        None => overview(doc, ctx),
+    if let Some(name) = ctx.param("channel") {
+        return channel_page(doc, ctx, name);
     }
+    if let Some(name) = ctx.param("schema") {
+        return crate::openapi::schema_page(doc, name);
+    }
+    overview(doc, ctx)
 }
 
 fn title(doc: &Value, ctx: &Ctx<'_>) -> String {
@@ -385,7 +388,11 @@ fn message_section(resolver: Resolver<'_>, name: &str, message: &Value) -> Secti
     };
     if !payload.is_null() {
         section = section.text("Payload");
-        section.blocks.extend(schema_blocks(resolver, payload));
+        section.blocks.extend(schema_blocks(
+            resolver,
+            payload,
+            message.get("examples").items().is_empty(),
+        ));
     }
     // Headers, from the message or its traits.
     let mut headers = message.get("headers");
@@ -400,7 +407,9 @@ fn message_section(resolver: Resolver<'_>, name: &str, message: &Value) -> Secti
     }
     if !headers.is_null() {
         section = section.text("Headers");
-        section.blocks.extend(schema_blocks(resolver, headers));
+        section
+            .blocks
+            .extend(schema_blocks(resolver, headers, false));
     }
     for example in message.get("examples").items().iter().take(3) {
         let label = example

@@ -264,6 +264,20 @@ pub fn back_link(label: &str) -> Link {
     Link::view(label, Vec::<(String, String)>::new())
 }
 
+/// Merges key/value lists that follow each other in a section into one.
+pub fn merge_fields(view: &mut View) {
+    for section in &mut view.sections {
+        let mut blocks: Vec<Block> = Vec::with_capacity(section.blocks.len());
+        for block in section.blocks.drain(..) {
+            match (blocks.last_mut(), block) {
+                (Some(Block::Fields(previous)), Block::Fields(more)) => previous.extend(more),
+                (_, block) => blocks.push(block),
+            }
+        }
+        section.blocks = blocks;
+    }
+}
+
 /// A rough size of the view as the host will encode it (JSON), in bytes.
 pub fn estimate(view: &View) -> usize {
     view.title.as_ref().map_or(0, String::len)

@@ -428,6 +428,9 @@ fn operation_page(doc: &Value, ctx: &Ctx<'_>, key: &str) -> View {
     if swagger {
         if let Some(body) = body_param {
             let mut section = Section::new("Request body");
+            if let Some(d) = body.str("description") {
+                section = section.markdown(cap(d, MAX_MARKDOWN));
+            }
             section = section.field(
                 "Required",
                 if body.get("required").as_bool() {
@@ -440,18 +443,18 @@ fn operation_page(doc: &Value, ctx: &Ctx<'_>, key: &str) -> View {
             if !consumes.is_empty() {
                 section = section.field("Content types", consumes.join(", "));
             }
-            if let Some(d) = body.str("description") {
-                section = section.markdown(cap(d, MAX_MARKDOWN));
-            }
             section
                 .blocks
-                .extend(schema_blocks(resolver, body.get("schema")));
+                .extend(schema_blocks(resolver, body.get("schema"), true));
             view = view.section(section);
         }
     } else {
         match resolver.deref(op.op.get("requestBody")) {
             Ok((body, _)) if body.is_object() => {
                 let mut section = Section::new("Request body");
+                if let Some(d) = body.str("description") {
+                    section = section.markdown(cap(d, MAX_MARKDOWN));
+                }
                 section = section.field(
                     "Required",
                     if body.get("required").as_bool() {
@@ -460,9 +463,6 @@ fn operation_page(doc: &Value, ctx: &Ctx<'_>, key: &str) -> View {
                         "no"
                     },
                 );
-                if let Some(d) = body.str("description") {
-                    section = section.markdown(cap(d, MAX_MARKDOWN));
-                }
                 section
                     .blocks
                     .extend(content_blocks(resolver, body.get("content")));
@@ -492,9 +492,11 @@ fn operation_page(doc: &Value, ctx: &Ctx<'_>, key: &str) -> View {
                 if !produces.is_empty() {
                     section = section.field("Content types", produces.join(", "));
                 }
-                section
-                    .blocks
-                    .extend(schema_blocks(resolver, response.get("schema")));
+                section.blocks.extend(schema_blocks(
+                    resolver,
+                    response.get("schema"),
+                    response.get("examples").entries().is_empty(),
+                ));
             }
             for (media, example) in response.get("examples").entries().iter().take(3) {
                 section = section.text(format!("Example ({media})"));
@@ -599,7 +601,10 @@ fn content_blocks(resolver: Resolver<'_>, content: &Value) -> Vec<Block> {
         .find(|(k, m)| k.contains("json") && !m.get("schema").is_null())
         .or_else(|| entries.iter().find(|(_, m)| !m.get("schema").is_null()));
     if let Some((_, media)) = main {
-        blocks.extend(schema_blocks(resolver, media.get("schema")));
+        let explicit = entries
+            .iter()
+            .any(|(_, m)| !m.get("example").is_null() || !m.get("examples").is_null());
+        blocks.extend(schema_blocks(resolver, media.get("schema"), !explicit));
     }
     let mut shown = 0;
     for (media_type, media) in entries {
@@ -633,7 +638,7 @@ fn content_blocks(resolver: Resolver<'_>, content: &Value) -> Vec<Block> {
     blocks
 }
 
-fn schema_page(doc: &Value, name: &str) -> View {
+pub fn schema_page(doc: &Value, name: &str) -> View {
     let Some((_, schema)) = named_schemas(doc).iter().find(|(n, _)| n == name) else {
         return View::new(format!("Schema {name}")).section(
             Section::untitled()
@@ -650,6 +655,6 @@ fn schema_page(doc: &Value, name: &str) -> View {
     if let Some(d) = resolver.get(schema).str("description") {
         section = section.markdown(cap(d, MAX_MARKDOWN));
     }
-    section.blocks.extend(schema_blocks(resolver, schema));
+    section.blocks.extend(schema_blocks(resolver, schema, true));
     View::new(format!("Schema {name}")).section(section)
 }

@@ -7,7 +7,7 @@ use portico_sdk::prelude::*;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::common::{Ctx, enforce_budget};
+use crate::common::{Ctx, enforce_budget, merge_fields};
 use crate::value::{self, Value};
 use crate::{asyncapi, fallback, graphql, openapi};
 
@@ -137,6 +137,7 @@ pub fn render_descriptor(
         ),
         _ => fallback::missing(&title, &api_type, spec),
     };
+    merge_fields(&mut view);
     enforce_budget(&mut view, config.max_view_bytes.max(16 * 1024));
     Ok(view)
 }

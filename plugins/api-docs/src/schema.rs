@@ -242,6 +242,9 @@ pub fn facts(schema: &Value) -> Vec<String> {
     if schema.get("deprecated").as_bool() {
         facts.push("deprecated".into());
     }
+    if let Some(example) = schema.get("example").scalar_text() {
+        facts.push(format!("example: {}", cap(&example, 80)));
+    }
     facts
 }
 
@@ -275,8 +278,9 @@ impl Walk {
 }
 
 /// The blocks that summarize `schema`: its type, its properties as a table (name, type,
-/// required, description), notices for what could not be followed, its example.
-pub fn schema_blocks(resolver: Resolver<'_>, schema: &Value) -> Vec<Block> {
+/// required, description), notices for what could not be followed, and with `with_example`
+/// its example (the schema's own, else one generated from the schema for objects and arrays).
+pub fn schema_blocks(resolver: Resolver<'_>, schema: &Value, with_example: bool) -> Vec<Block> {
     let mut blocks = Vec::new();
     blocks.push(Block::Fields(vec![Field::new("Schema", type_cell(schema))]));
     let mut walk = Walk::default();
@@ -333,10 +337,131 @@ pub fn schema_blocks(resolver: Resolver<'_>, schema: &Value) -> Vec<Block> {
             message: walk.notes.join("; "),
         }));
     }
-    if let Some(example) = example {
-        blocks.push(example_block(&example));
+    if with_example {
+        if let Some(example) = example {
+            blocks.push(Block::Text("Example".into()));
+            blocks.push(example_block(&example));
+        } else if let Some(resolved) = target.filter(|r| {
+            !r.get("properties").is_null() || !r.get("items").is_null() || !r.get("allOf").is_null()
+        }) {
+            let mut budget = SAMPLE_NODES;
+            let generated = sample(resolver, resolved, 0, &mut budget, &mut Vec::new());
+            blocks.push(Block::Text("Example (generated from the schema)".into()));
+            blocks.push(example_block(&generated));
+        }
     }
     blocks
+}
+
+/// Nodes a generated example may have.
+const SAMPLE_NODES: usize = 400;
+
+/// An example value built from a schema: its `example`, `default`, first `enum` or `const`
+/// value, else a placeholder of its type; objects with their properties, arrays with one
+/// item. Cycles, depth and size are bounded.
+pub fn sample(
+    resolver: Resolver<'_>,
+    schema: &Value,
+    depth: usize,
+    budget: &mut usize,
+    visiting: &mut Vec<String>,
+) -> Value {
+    if *budget == 0 || depth > MAX_LABEL_DEPTH {
+        return Value::Null;
+    }
+    *budget -= 1;
+    let reference = schema.get("$ref").as_str();
+    if let Some(r) = reference
+        && visiting.iter().any(|v| v == r)
+    {
+        return Value::Null;
+    }
+    let Ok((schema, _)) = resolver.deref(schema) else {
+        return Value::Null;
+    };
+    if let Some(r) = reference {
+        visiting.push(r.to_string());
+    }
+    let value = sample_resolved(resolver, schema, depth, budget, visiting);
+    if reference.is_some() {
+        visiting.pop();
+    }
+    value
+}
+
+fn sample_resolved(
+    resolver: Resolver<'_>,
+    schema: &Value,
+    depth: usize,
+    budget: &mut usize,
+    visiting: &mut Vec<String>,
+) -> Value {
+    for key in ["example", "default", "const"] {
+        if !schema.get(key).is_null() {
+            return schema.get(key).clone();
+        }
+    }
+    if let Some(first) = schema.get("enum").items().first() {
+        return first.clone();
+    }
+    if let Some(first) = schema.get("examples").items().first() {
+        return first.clone();
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(first) = schema.get(key).items().first() {
+            return sample(resolver, first, depth + 1, budget, visiting);
+        }
+    }
+    let mut members: Vec<(String, Value)> = Vec::new();
+    for part in schema.get("allOf").items() {
+        if let Value::Object(m) = sample(resolver, part, depth + 1, budget, visiting) {
+            members.extend(m);
+        }
+    }
+    let kind = match schema.get("type") {
+        Value::String(t) => t.as_str(),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or(""),
+        _ => "",
+    };
+    let properties = schema.get("properties").entries();
+    if kind == "object" || !properties.is_empty() || !members.is_empty() {
+        for (name, property) in properties.iter().take(50) {
+            members.push((
+                name.clone(),
+                sample(resolver, property, depth + 1, budget, visiting),
+            ));
+        }
+        return Value::Object(members);
+    }
+    if kind == "array" || !schema.get("items").is_null() {
+        let item = sample(resolver, schema.get("items"), depth + 1, budget, visiting);
+        return Value::Array(if item.is_null() {
+            Vec::new()
+        } else {
+            vec![item]
+        });
+    }
+    match kind {
+        "string" => Value::String(
+            match schema.str("format").unwrap_or("") {
+                "date-time" => "2026-01-01T00:00:00Z",
+                "date" => "2026-01-01",
+                "email" => "user@example.com",
+                "uuid" => "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                "uri" | "url" => "https://example.com",
+                _ => "string",
+            }
+            .into(),
+        ),
+        "integer" => Value::Number("0".into()),
+        "number" => Value::Number("0.0".into()),
+        "boolean" => Value::Bool(true),
+        _ => Value::Null,
+    }
 }
 
 /// A code block for an example value (JSON, or the text itself for string examples).
@@ -533,7 +658,11 @@ components:
         )
         .unwrap();
         let r = Resolver::new(&doc);
-        let blocks = schema_blocks(r, &parse("$ref: '#/components/schemas/Pet'").unwrap());
+        let blocks = schema_blocks(
+            r,
+            &parse("$ref: '#/components/schemas/Pet'").unwrap(),
+            false,
+        );
         assert_eq!(
             table_names(&blocks),
             [
@@ -569,17 +698,21 @@ components:
         )
         .unwrap();
         let r = Resolver::new(&doc);
-        let a = schema_blocks(r, &parse("$ref: '#/components/schemas/A'").unwrap());
+        let a = schema_blocks(r, &parse("$ref: '#/components/schemas/A'").unwrap(), false);
         assert!(notice(&a).unwrap().contains("circular $ref"), "{a:?}");
-        let c = schema_blocks(r, &parse("$ref: '#/components/schemas/C'").unwrap());
+        let c = schema_blocks(r, &parse("$ref: '#/components/schemas/C'").unwrap(), false);
         assert!(notice(&c).unwrap().contains("circular $ref"), "{c:?}");
         assert_eq!(table_names(&c), ["d"]);
-        let node = schema_blocks(r, &parse("$ref: '#/components/schemas/Node'").unwrap());
+        let node = schema_blocks(
+            r,
+            &parse("$ref: '#/components/schemas/Node'").unwrap(),
+            false,
+        );
         assert_eq!(table_names(&node), ["children"]);
         assert!(notice(&node).is_none());
-        let ext = schema_blocks(r, &parse("$ref: 'other.yaml#/X'").unwrap());
+        let ext = schema_blocks(r, &parse("$ref: 'other.yaml#/X'").unwrap(), false);
         assert!(notice(&ext).unwrap().contains("outside this document"));
-        let missing = schema_blocks(r, &parse("$ref: '#/nope'").unwrap());
+        let missing = schema_blocks(r, &parse("$ref: '#/nope'").unwrap(), false);
         assert!(notice(&missing).unwrap().contains("points at nothing"));
 
         let mut chain = String::from("components:\n  schemas:\n");
@@ -594,10 +727,45 @@ components:
         let blocks = schema_blocks(
             Resolver::new(&doc),
             &parse("$ref: '#/components/schemas/S0'").unwrap(),
+            false,
         );
         assert!(
             notice(&blocks).unwrap().contains("chained $refs"),
             "{blocks:?}"
+        );
+    }
+
+    #[test]
+    fn generated_examples_follow_the_schema_and_stop_at_cycles() {
+        let doc = parse(
+            r##"
+components:
+  schemas:
+    Pet:
+      properties:
+        id: {type: integer, example: 10}
+        name: {type: string}
+        status: {type: string, enum: [available, sold]}
+        born: {type: string, format: date}
+        tags: {type: array, items: {$ref: '#/components/schemas/Tag'}}
+        parent: {$ref: '#/components/schemas/Pet'}
+    Tag: {properties: {label: {type: string}}}
+"##,
+        )
+        .unwrap();
+        let r = Resolver::new(&doc);
+        let pet = parse("$ref: '#/components/schemas/Pet'").unwrap();
+        let mut budget = SAMPLE_NODES;
+        let v = sample(r, &pet, 0, &mut budget, &mut Vec::new());
+        assert_eq!(
+            v.to_json(false, 1000),
+            r#"{"id":10,"name":"string","status":"available","born":"2026-01-01","tags":[{"label":"string"}],"parent":null}"#
+        );
+        let blocks = schema_blocks(r, &pet, true);
+        assert!(
+            blocks
+                .iter()
+                .any(|b| matches!(b, Block::Code(c) if c.content.contains("\"id\": 10")))
         );
     }
 
@@ -613,7 +781,7 @@ components:
         yaml.push_str(&"  ".repeat(61));
         yaml.push_str("type: string\n");
         let doc = parse(&yaml).unwrap();
-        let blocks = schema_blocks(Resolver::new(&doc), doc.get("x"));
+        let blocks = schema_blocks(Resolver::new(&doc), doc.get("x"), false);
         assert_eq!(table_names(&blocks).len(), MAX_EXPAND_DEPTH);
         assert!(notice(&blocks).unwrap().contains("nested deeper"));
     }
