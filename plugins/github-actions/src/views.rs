@@ -343,7 +343,15 @@ pub fn render_run(repo: &Repo, run: &Run, jobs: &JobList, cached: Option<bool>, 
     let jobs_table = Table::new(["Job", "Status", "Duration", "Started", "Runner", "GitHub"])
         .rows(jobs.jobs.iter().map(|j| job_row(j, now)))
         .empty_text("No jobs (yet) for this run.");
-    view = view.section(Section::new(format!("Jobs ({})", jobs.total_count)).table(jobs_table));
+    let mut jobs_section = Section::new(format!("Jobs ({})", jobs.total_count)).table(jobs_table);
+    if jobs.total_count > jobs.jobs.len() as u64 {
+        jobs_section = jobs_section.text(format!(
+            "Showing the first {} of {} jobs; the others are on GitHub.",
+            jobs.jobs.len(),
+            jobs.total_count
+        ));
+    }
+    view = view.section(jobs_section);
     for job in &jobs.jobs {
         let steps = Table::new(["#", "Step", "Status", "Duration"])
             .rows(job.steps.iter().map(|s| {
