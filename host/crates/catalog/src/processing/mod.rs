@@ -3,7 +3,8 @@
 //!
 //! A producer (a registered location or an entity provider) emits [`Candidate`]s in a
 //! [`ProducerRun`]; [`Engine::run`] processes them (in parallel where pure), compares each
-//! with what is stored (content hash: unchanged entities cost one read and no write), refuses
+//! with what is stored (a hash of the processing input, checked before validation: unchanged
+//! entities cost no storage read and no write), refuses
 //! entities another live producer owns, keeps the last good version with `status.items` when
 //! processing fails, orphans (or deletes) what the producer stopped emitting, re-stitches the
 //! `relations` of every entity a change touches, and writes everything through [`WriteSet`]s.
@@ -173,8 +174,6 @@ impl Engine<'_> {
             errors: run.messages.clone(),
             ..Default::default()
         };
-        let trace = std::env::var_os("PORTICO_CATALOG_TRACE").is_some();
-        let started = std::time::Instant::now();
         let prepared = self.prepare_all(
             org,
             &run.producer,
@@ -182,9 +181,6 @@ impl Engine<'_> {
             &run.parent_errors,
             &mut report,
         );
-        if trace {
-            eprintln!("prepare: {:?}", started.elapsed());
-        }
         let producer = run.producer.clone();
 
         let mut upserts: Vec<(String, Upsert)> = Vec::new();
@@ -351,13 +347,7 @@ impl Engine<'_> {
                 self.store.apply(ws)?;
             }
         }
-        if trace {
-            eprintln!("compare: {:?}", started.elapsed());
-        }
         self.commit(org, upserts, deletes, pendings, &producer, &mut report)?;
-        if trace {
-            eprintln!("commit: {:?}", started.elapsed());
-        }
         Ok(report)
     }
 
@@ -623,11 +613,6 @@ impl Engine<'_> {
             relations_of.insert(source.clone(), relations);
         }
 
-        let trace = std::env::var_os("PORTICO_CATALOG_TRACE").is_some();
-        let t0 = std::time::Instant::now();
-        if trace {
-            eprintln!("relations stitched for {} sources", affected.len());
-        }
         let timestamp = now_rfc3339();
         let mut ws = WriteSet::new(org, self.history_limit);
         let mut jobs: Vec<(String, Upsert, Vec<Value>, u64)> = Vec::with_capacity(by_ref.len());
@@ -679,9 +664,6 @@ impl Engine<'_> {
         }
         for pending in &pendings {
             ws.put_pending(pending)?;
-        }
-        if trace {
-            eprintln!("write sets: {:?}", t0.elapsed());
         }
         self.store.apply(ws)
     }

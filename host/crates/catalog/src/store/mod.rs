@@ -244,19 +244,6 @@ impl Store {
         if writes.ops.is_empty() && writes.index_ops.is_empty() {
             return Ok(());
         }
-        if std::env::var_os("PORTICO_CATALOG_TRACE").is_some() {
-            let mut by_prefix: std::collections::BTreeMap<u8, (usize, usize)> = Default::default();
-            for (k, v) in &writes.ops {
-                let e = by_prefix.entry(k[0]).or_default();
-                e.0 += 1;
-                e.1 += k.len() + v.as_ref().map_or(0, Vec::len);
-            }
-            let summary: Vec<String> = by_prefix
-                .iter()
-                .map(|(p, (n, b))| format!("{}:{n}/{b}B", *p as char))
-                .collect();
-            eprintln!("apply {} ops: {}", writes.ops.len(), summary.join(" "));
-        }
         let mut batch = Batch::new();
         for (key, value) in writes.ops {
             match value {
@@ -264,13 +251,7 @@ impl Store {
                 None => batch.delete(&writes.space, key),
             }
         }
-        let started = std::time::Instant::now();
-        let result = self.storage.apply(batch);
-        if std::env::var_os("PORTICO_CATALOG_TRACE").is_some() {
-            eprintln!("backend apply: {:?}", started.elapsed());
-        }
-        result?;
-        let started = std::time::Instant::now();
+        self.storage.apply(batch)?;
         if !writes.index_ops.is_empty() {
             let index = self.index(&writes.org)?;
             let mut guard = index.write().unwrap_or_else(|p| p.into_inner());
@@ -278,9 +259,6 @@ impl Store {
                 guard.apply(op);
             }
             guard.finish();
-        }
-        if std::env::var_os("PORTICO_CATALOG_TRACE").is_some() {
-            eprintln!("index apply: {:?}", started.elapsed());
         }
         Ok(())
     }
