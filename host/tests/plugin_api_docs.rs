@@ -305,6 +305,30 @@ async fn petstore_operations_drill_down_through_view_params() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_definition_renders_like_its_yaml() {
+    let host = host();
+    let spec = definition("petstore-api.yaml");
+    let mut d = descriptor("petstore-api.yaml");
+    d["spec"]["definition"] = Value::String(serde_json::to_string_pretty(&spec).unwrap());
+    let entity = entity_of(&d);
+    let view = render(&host, &entity, &[]).await;
+    let links = view_params(&view, "op");
+    for item in spec["paths"].as_object().unwrap().values() {
+        for (method, op) in item.as_object().unwrap() {
+            if METHODS.contains(&method.as_str()) {
+                assert!(
+                    links
+                        .iter()
+                        .any(|l| l == op["operationId"].as_str().unwrap())
+                );
+            }
+        }
+    }
+    let view = render(&host, &entity, &[("op", "getOrderById")]).await;
+    assert_has(&view, "orderId");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_31_webhooks_are_listed() {
     let host = host();
     let spec = definition("petstore-webhook-api.yaml");

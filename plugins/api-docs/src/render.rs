@@ -400,3 +400,157 @@ mod tests {
         assert!(dump(&v).contains("GET /items/1999"));
     }
 }
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    fn show(api_type: &str, definition: &str, params: &[(&str, &str)]) -> String {
+        let entity = serde_json::json!({"kind": "API", "metadata": {"name": "x"}, "spec": {"type": api_type, "definition": definition}});
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let view = render_descriptor(&entity.to_string(), &params, &Config::default()).unwrap();
+        format!("{view:?}")
+    }
+
+    const SWAGGER: &str = r##"{
+  "swagger": "2.0",
+  "info": {"title": "Legacy", "version": "0.9"},
+  "host": "api.example.com", "basePath": "/v1", "schemes": ["https"],
+  "consumes": ["application/json"], "produces": ["application/json"],
+  "securityDefinitions": {"key": {"type": "apiKey", "name": "X-Key", "in": "header"},
+                          "oauth": {"type": "oauth2", "flow": "implicit", "authorizationUrl": "https://auth.example.com", "scopes": {"read": "r"}}},
+  "paths": {
+    "/users/{id}": {
+      "parameters": [{"name": "id", "in": "path", "required": true, "type": "integer", "format": "int64"}],
+      "put": {
+        "operationId": "updateUser", "tags": ["users"], "deprecated": true,
+        "parameters": [{"name": "body", "in": "body", "required": true, "schema": {"$ref": "#/definitions/User"}},
+                       {"name": "tags", "in": "query", "type": "array", "items": {"type": "string"}}],
+        "responses": {"200": {"description": "Updated", "schema": {"$ref": "#/definitions/User"},
+                              "examples": {"application/json": {"id": 7, "email": "a@b.c"}}},
+                      "default": {"description": "Error"}}
+      }
+    }
+  },
+  "definitions": {"User": {"type": "object", "required": ["email"], "properties": {"id": {"type": "integer"}, "email": {"type": "string", "format": "email"}}}}
+}"##;
+
+    #[test]
+    fn swagger_2_is_rendered() {
+        let d = show("openapi", SWAGGER, &[]);
+        for s in [
+            "Swagger 2.0",
+            "https://api.example.com/v1",
+            "X-Key in header",
+            "authorizationUrl https://auth.example.com",
+            "updateUser",
+            "deprecated",
+            "title: Some(\"users\")",
+        ] {
+            assert!(d.contains(s), "{s} missing: {d}");
+        }
+        let d = show("openapi", SWAGGER, &[("op", "updateUser")]);
+        for s in [
+            "PUT /users/{id}",
+            "Code(\"id\")",
+            "Text(\"path\")",
+            "integer (int64)",
+            "array<string>",
+            "Request body",
+            "Code(\"email\")",
+            "string (email)",
+            "Response 200",
+            "Example (application/json)",
+            "a@b.c",
+            "Response default",
+        ] {
+            assert!(d.contains(s), "{s} missing: {d}");
+        }
+        assert!(
+            !d.contains("Code(\"body\")"),
+            "the body parameter is the request body: {d}"
+        );
+    }
+
+    const ASYNC3: &str = r##"
+asyncapi: 3.0.0
+info: {title: Accounts, version: 1.0.0}
+servers:
+  prod: {host: broker.example.com:5672, protocol: amqp, pathname: /vhost}
+channels:
+  userSignedUp:
+    address: user/signedup/{userId}
+    parameters:
+      userId: {description: Id of the user}
+    messages:
+      UserSignedUp: {$ref: '#/components/messages/UserSignedUp'}
+operations:
+  onUserSignUp:
+    action: receive
+    channel: {$ref: '#/channels/userSignedUp'}
+    summary: A user signed up
+    messages: [{$ref: '#/channels/userSignedUp/messages/UserSignedUp'}]
+  sendWelcome:
+    action: send
+    channel: {$ref: '#/channels/userSignedUp'}
+components:
+  messages:
+    UserSignedUp:
+      contentType: application/json
+      payload:
+        type: object
+        properties:
+          displayName: {type: string, description: Name of the user}
+          email: {type: string, format: email}
+"##;
+
+    #[test]
+    fn asyncapi_3_is_rendered() {
+        let d = show("asyncapi", ASYNC3, &[]);
+        for s in [
+            "AsyncAPI 3.0.0",
+            "broker.example.com:5672/vhost",
+            "amqp",
+            "user/signedup/{userId}",
+            "onUserSignUp",
+            "sendWelcome",
+            "RECEIVE",
+            "SEND",
+            "A user signed up",
+            "UserSignedUp",
+        ] {
+            assert!(d.contains(s), "{s} missing: {d}");
+        }
+        let d = show("asyncapi", ASYNC3, &[("channel", "userSignedUp")]);
+        for s in [
+            "receive · onUserSignUp",
+            "send · sendWelcome",
+            "Message UserSignedUp",
+            "displayName",
+            "Name of the user",
+            "userId",
+            "Example (generated from the schema)",
+            "user@example.com",
+        ] {
+            assert!(d.contains(s), "{s} missing: {d}");
+        }
+    }
+
+    #[test]
+    fn unknown_types_that_look_like_openapi_are_rendered_as_such() {
+        let d = show(
+            "rest",
+            "openapi: 3.0.0\ninfo: {title: Sniffed, version: '1'}\npaths:\n  /ping: {get: {operationId: ping, responses: {'200': {description: pong}}}}\n",
+            &[],
+        );
+        assert!(d.contains("Sniffed") && d.contains("/ping"), "{d}");
+        let d = show("rest", "just some text", &[]);
+        assert!(
+            d.contains("just some text") && d.contains("Definition"),
+            "{d}"
+        );
+    }
+}
