@@ -602,6 +602,17 @@ async fn broken_definitions_give_notices_not_traps() {
         message.contains("GraphQL syntax error at line 3"),
         "{message}"
     );
+    // A YAML alias bomb (10^10 nodes once expanded) is refused by the parser.
+    let mut bomb = String::from("openapi: 3.0.0\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let previous = format!("*a{}", i - 1);
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![previous; 10].join(", ")
+        ));
+    }
+    let view = render(&host, &api("bomb", "openapi", &bomb), &[]).await;
+    assert_eq!(notice(&view)["title"], "The definition could not be parsed");
     // Nesting beyond the parser's limit: a notice, not a stack overflow.
     let mut deep = String::from("openapi: 3.0.0\npaths:\n  /a:\n    get:\n      x:\n");
     for i in 0..400 {

@@ -389,6 +389,17 @@ mod tests {
     }
 
     #[test]
+    fn alias_bombs_are_refused() {
+        let mut yaml = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            yaml.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let e = parse(&yaml).unwrap_err();
+        assert!(e.message.contains("repetition limit"), "{e}");
+    }
+
+    #[test]
     fn json_output_is_cut() {
         let v = parse("{\"a\": \"0123456789\"}").unwrap();
         assert!(v.to_json(true, 5).ends_with('…'));
