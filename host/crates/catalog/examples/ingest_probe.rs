@@ -21,6 +21,15 @@ fn cpu() -> std::time::Duration {
     std::time::Duration::from_millis(ticks * 10)
 }
 
+fn rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn main() {
     let size: usize = std::env::args()
         .nth(1)
@@ -40,6 +49,7 @@ fn main() {
         CatalogOptions::default(),
     );
     let org = OrgId::default_org();
+    println!("before ingest: {}", rss());
     let t = Instant::now();
     let c = cpu();
     let report = catalog
@@ -51,6 +61,7 @@ fn main() {
         cpu() - c,
         report.created
     );
+    println!("after ingest: {}", rss());
     let t = Instant::now();
     let report = catalog.apply_provider(&org, "probe", entities).unwrap();
     println!(
@@ -79,4 +90,5 @@ fn main() {
             .unwrap();
     }
     println!("by-name: {:?} per call", t.elapsed() / 20_000);
+    println!("end: {}", rss());
 }
