@@ -166,6 +166,9 @@ type RelDelta = HashMap<String, Vec<(String, String, String)>>;
 /// Largest write set applied at once; larger runs are split at entity boundaries.
 const MAX_BATCH_OPS: usize = 20_000;
 
+/// Entity changes built (in parallel) and applied together.
+const BUILD_CHUNK: usize = 2_000;
+
 impl Engine<'_> {
     /// Processes one producer run and writes the outcome.
     pub fn run(&self, org: &OrgId, run: ProducerRun) -> StoreResult<ProcessReport> {
@@ -625,17 +628,21 @@ impl Engine<'_> {
             jobs.push((entity_ref, u, relations, revision));
         }
         jobs.sort_by(|a, b| a.0.cmp(&b.0));
-        let built = parallel_map(
-            jobs,
-            self.threads,
-            |(entity_ref, u, relations, revision)| {
-                build(entity_ref, u, relations, revision, &timestamp)
-            },
-        );
-        for b in built {
-            let b = b?;
-            self.write_built(org, &mut ws, b)?;
-            if ws.len() > MAX_BATCH_OPS {
+        // Built in chunks, each applied before the next is built, to bound peak memory.
+        let mut jobs = jobs.into_iter().peekable();
+        while jobs.peek().is_some() {
+            let chunk: Vec<_> = jobs.by_ref().take(BUILD_CHUNK).collect();
+            let built = parallel_map(
+                chunk,
+                self.threads,
+                |(entity_ref, u, relations, revision)| {
+                    build(entity_ref, u, relations, revision, &timestamp)
+                },
+            );
+            for b in built {
+                self.write_built(org, &mut ws, b?)?;
+            }
+            if ws.len() > MAX_BATCH_OPS || jobs.peek().is_some() {
                 self.store.apply(std::mem::replace(
                     &mut ws,
                     WriteSet::new(org, self.history_limit),
