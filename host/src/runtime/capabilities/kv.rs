@@ -76,6 +76,35 @@ impl PluginState {
         Ok(Keyspace::new(self.identity.org.clone(), TABLE))
     }
 
+    /// The plugin's usage counter: its stored bytes (for the batch precondition) and value.
+    fn usage(&self, usage_space: &Keyspace) -> Result<(Option<Vec<u8>>, u64), PluginError> {
+        let raw = self
+            .services
+            .storage
+            .get(usage_space, self.plugin_id().as_bytes())
+            .map_err(|e| internal(e.to_string()))?;
+        let value = raw
+            .as_deref()
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0);
+        Ok((raw, value))
+    }
+
+    /// Adds "the counter is still `raw`, now set it to `usage`" to `batch`, so that two
+    /// concurrent writers cannot both update from the same old value.
+    fn update_usage(
+        &self,
+        batch: &mut Batch,
+        usage_space: &Keyspace,
+        raw: Option<Vec<u8>>,
+        usage: u64,
+    ) {
+        let key = self.plugin_id().as_bytes().to_vec();
+        batch.expect(usage_space, key.clone(), raw);
+        batch.put(usage_space, key, usage.to_be_bytes().to_vec());
+    }
+
     fn check_key(key: &str) -> Result<(), PluginError> {
         if key.is_empty() || key.len() > MAX_KEY_BYTES {
             return Err(invalid(format!(
@@ -126,14 +155,7 @@ impl Host for PluginState {
             let old = storage
                 .get(&space, &stored_key)
                 .map_err(|e| internal(e.to_string()))?;
-            let usage_raw = storage
-                .get(&usage_space, self.plugin_id().as_bytes())
-                .map_err(|e| internal(e.to_string()))?;
-            let usage = usage_raw
-                .as_deref()
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_be_bytes)
-                .unwrap_or(0);
+            let (usage_raw, usage) = self.usage(&usage_space)?;
             let old_size = old
                 .as_ref()
                 .map_or(0, |o| (stored_key.len() + o.len()) as u64);
@@ -146,16 +168,7 @@ impl Host for PluginState {
                 });
             }
             let mut batch = Batch::new();
-            batch.expect(
-                &usage_space,
-                self.plugin_id().as_bytes().to_vec(),
-                usage_raw,
-            );
-            batch.put(
-                &usage_space,
-                self.plugin_id().as_bytes().to_vec(),
-                new_usage.to_be_bytes().to_vec(),
-            );
+            self.update_usage(&mut batch, &usage_space, usage_raw, new_usage);
             batch.put(&space, stored_key.clone(), encode(&value, expires));
             match storage.apply(batch) {
                 Ok(()) => return Ok(()),
@@ -181,27 +194,11 @@ impl Host for PluginState {
             else {
                 return Ok(());
             };
-            let usage_raw = storage
-                .get(&usage_space, self.plugin_id().as_bytes())
-                .map_err(|e| internal(e.to_string()))?;
-            let usage = usage_raw
-                .as_deref()
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_be_bytes)
-                .unwrap_or(0);
+            let (usage_raw, usage) = self.usage(&usage_space)?;
             let new_usage = usage.saturating_sub((stored_key.len() + old.len()) as u64);
             let mut batch = Batch::new();
             batch.expect(&space, stored_key.clone(), Some(old));
-            batch.expect(
-                &usage_space,
-                self.plugin_id().as_bytes().to_vec(),
-                usage_raw,
-            );
-            batch.put(
-                &usage_space,
-                self.plugin_id().as_bytes().to_vec(),
-                new_usage.to_be_bytes().to_vec(),
-            );
+            self.update_usage(&mut batch, &usage_space, usage_raw, new_usage);
             batch.delete(&space, stored_key.clone());
             match storage.apply(batch) {
                 Ok(()) => return Ok(()),
