@@ -31,6 +31,33 @@ fn rss() -> String {
 }
 
 fn main() {
+    // `ingest_probe open DIR`: time to first answer and resident memory of a reopened store.
+    if std::env::args().nth(1).as_deref() == Some("open") {
+        let dir = std::env::args().nth(2).expect("open DIR");
+        let t = Instant::now();
+        let storage = Arc::new(
+            portico_storage::SledStorage::open(
+                std::path::Path::new(&dir),
+                &portico_storage::SledOptions::default(),
+            )
+            .unwrap(),
+        );
+        let catalog = Catalog::new(
+            storage,
+            Arc::new(FileReader::new()),
+            CatalogOptions::default(),
+        );
+        let org = OrgId::default_org();
+        catalog
+            .entity_by_name_raw(&org, "component", "default", "component-1")
+            .unwrap();
+        println!(
+            "reopen to first by-name answer: {:?}, {}",
+            t.elapsed(),
+            rss()
+        );
+        return;
+    }
     let size: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
@@ -42,7 +69,17 @@ fn main() {
         let _ = registry.validate(e);
     }
     println!("validate only: {:?}", t.elapsed());
-    let storage = Arc::new(SledStorage::temporary().unwrap());
+    let storage: Arc<SledStorage> = match std::env::args().nth(2) {
+        Some(dir) => Arc::new(
+            SledStorage::open(
+                std::path::Path::new(&dir),
+                &portico_storage::SledOptions::default(),
+            )
+            .unwrap(),
+        ),
+        None => Arc::new(SledStorage::temporary().unwrap()),
+    };
+    let storage_ref = storage.clone();
     let catalog = Catalog::new(
         storage,
         Arc::new(FileReader::new()),
@@ -91,4 +128,5 @@ fn main() {
     }
     println!("by-name: {:?} per call", t.elapsed() / 20_000);
     println!("end: {}", rss());
+    portico_storage::Storage::flush(storage_ref.as_ref()).unwrap();
 }
