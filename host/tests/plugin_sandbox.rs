@@ -380,3 +380,22 @@ async fn a_plugins_own_errors_keep_their_kind() {
     assert_eq!(err.plugin_kind.as_deref(), Some("not-found"), "{err}");
     assert!(err.message.contains("no-such-view"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_post_reports_the_denial_not_a_closed_stream() {
+    let host = host();
+    let view = host
+        .runtime
+        .render_view(
+            "test-hostile",
+            &ctx(),
+            "sdk-post".into(),
+            entity("x"),
+            params(&[("url", "http://not-granted.example.org/hook")]),
+        )
+        .await
+        .unwrap();
+    let text = first_text(&view);
+    assert!(text.starts_with("error denied"), "{text}");
+    assert!(text.contains("not-granted.example.org"), "{text}");
+}

@@ -56,6 +56,13 @@ impl Views for Hostile {
                 std::env::vars_os().count(),
                 std::env::args_os().count()
             ),
+            // A POST with a body through the SDK's HTTP helper.
+            "sdk-post" => reply(
+                portico_sdk::http::post(param("url"))
+                    .json("probe")
+                    .and_then(|request| request.send())
+                    .map(|response| response.status.to_string()),
+            ),
             "fs-read" => match std::fs::read(param("path")) {
                 Ok(bytes) => format!("ok {}", bytes.len()),
                 Err(error) => format!("error {error}"),

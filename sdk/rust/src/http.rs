@@ -407,12 +407,22 @@ mod wasi {
             .map_err(|()| PluginError::internal("request body already taken"))?;
         let future = outgoing_handler::handle(request, Some(options))
             .map_err(|code| transport_error(&code, &req.url))?;
-        write_body(body, req.body.as_deref(), &req.url)?;
+        let written = write_body(body, req.body.as_deref(), &req.url);
 
         // Wait for the response head, at most `timeout`.
         let ready = future.subscribe();
         let timer = monotonic_clock::subscribe_duration(nanos);
         let woke = poll::poll(&[&ready, &timer]);
+        if let Err(write_error) = written {
+            // A refused request (e.g. a host that was not granted) closes the body stream
+            // before the body is written: report the refusal, not the closed stream.
+            if woke.contains(&0)
+                && let Some(Ok(Err(code))) = future.get()
+            {
+                return Err(transport_error(&code, &req.url));
+            }
+            return Err(write_error);
+        }
         if !woke.contains(&0) {
             return Err(PluginError::timeout(format!(
                 "no response from {} within {:?}",
