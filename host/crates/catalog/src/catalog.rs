@@ -88,6 +88,13 @@ impl Catalog {
         &self.store
     }
 
+    /// Builds `org`'s in-memory indexes now (they are otherwise built by the first request that
+    /// needs them); the host calls this at startup for its organizations.
+    pub fn warm_up(&self, org: &OrgId) -> CatalogResult<()> {
+        self.store.index(org)?;
+        Ok(())
+    }
+
     /// Uses `registry` (e.g. with the organization's own kinds) to validate `org`'s entities.
     pub fn set_kind_registry(&self, org: &OrgId, registry: KindRegistry) {
         self.registries
