@@ -166,21 +166,31 @@ impl Catalog {
                 exists: Some(existing.is_some()),
             });
         }
-        if existing.is_some() {
-            return Err(CatalogError::Conflict(format!(
-                "Location {} already exists",
-                spec.to_ref()
-            )));
-        }
         let record = LocationRecord {
             id: crate::identity::new_uid(),
             location_type: kind.to_owned(),
             target: target.to_owned(),
             errors: Vec::new(),
         };
-        let mut ws = WriteSet::new(org, self.options.history_limit);
-        ws.put_location(&record)?;
-        self.store.apply(ws)?;
+        {
+            // Check and register under the organization's writer lock, so that two concurrent
+            // registrations of one target cannot both succeed.
+            let lock = self.store.write_lock(org);
+            let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+            if self
+                .store
+                .location_id_by_target(org, &spec.to_ref())?
+                .is_some()
+            {
+                return Err(CatalogError::Conflict(format!(
+                    "Location {} already exists",
+                    spec.to_ref()
+                )));
+            }
+            let mut ws = WriteSet::new(org, self.options.history_limit);
+            ws.put_location(&record)?;
+            self.store.apply(ws)?;
+        }
         self.refresh_location(org, &record.id)?;
         let mut entities = Vec::new();
         for (_, uid) in self

@@ -172,7 +172,8 @@ const BUILD_CHUNK: usize = 2_000;
 impl Engine<'_> {
     /// Processes one producer run and writes the outcome.
     pub fn run(&self, org: &OrgId, run: ProducerRun) -> StoreResult<ProcessReport> {
-        let _guard = self.store.write_lock();
+        let lock = self.store.write_lock(org);
+        let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut report = ProcessReport {
             errors: run.messages.clone(),
             ..Default::default()
@@ -362,7 +363,8 @@ impl Engine<'_> {
         records: Vec<(EntityRecord, Value)>,
         who: &str,
     ) -> StoreResult<ProcessReport> {
-        let _guard = self.store.write_lock();
+        let lock = self.store.write_lock(org);
+        let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut report = ProcessReport {
             deleted: records.len(),
             ..Default::default()

@@ -17,7 +17,7 @@ pub mod keys;
 pub mod search;
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use index::{IndexOp, OrgIndex};
 
@@ -120,7 +120,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     storage: Arc<dyn Storage>,
-    writer: Arc<Mutex<()>>,
+    writers: Arc<Mutex<HashMap<OrgId, Arc<Mutex<()>>>>>,
     rules: Arc<crate::relations::RelationRules>,
     indexes: Arc<RwLock<HashMap<OrgId, Arc<RwLock<OrgIndex>>>>>,
 }
@@ -152,7 +152,7 @@ impl Store {
     pub fn with_rules(storage: Arc<dyn Storage>, rules: crate::relations::RelationRules) -> Self {
         Store {
             storage,
-            writer: Arc::new(Mutex::new(())),
+            writers: Arc::new(Mutex::new(HashMap::new())),
             rules: Arc::new(rules),
             indexes: Arc::new(RwLock::new(HashMap::new())),
         }
@@ -232,10 +232,16 @@ impl Store {
         Keyspace::new(org.clone(), TABLE)
     }
 
-    /// Serializes writers: processing reads indexes, computes changes and applies them while
-    /// holding this, so two refreshes never interleave their read-modify-write cycles.
-    pub fn write_lock(&self) -> MutexGuard<'_, ()> {
-        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    /// The writer lock of one organization: processing reads indexes, computes changes and
+    /// applies them while holding it, so two refreshes of the same organization never
+    /// interleave their read-modify-write cycles (other organizations are not blocked).
+    pub fn write_lock(&self, org: &OrgId) -> Arc<Mutex<()>> {
+        self.writers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(org.clone())
+            .or_default()
+            .clone()
     }
 
     /// Applies a write set atomically. Operations are applied in key order (the last write of
