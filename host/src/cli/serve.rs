@@ -93,6 +93,15 @@ pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)>
 /// location is logged; it never stops the server.
 fn register_static_locations(app: &App) {
     let org = app.manager.org();
+    // Build the in-memory indexes now rather than on the first query.
+    let started = std::time::Instant::now();
+    match app.catalog.warm_up(org) {
+        Ok(()) => tracing::info!(
+            took_ms = started.elapsed().as_millis() as u64,
+            "catalog indexes ready"
+        ),
+        Err(err) => tracing::error!(error = %err, "cannot load the catalog indexes"),
+    }
     let existing = app.catalog.locations(org).unwrap_or_default();
     for location in &app.config.catalog.locations {
         let started = std::time::Instant::now();

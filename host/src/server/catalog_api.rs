@@ -146,6 +146,11 @@ fn ctx(state: Arc<AppState>, method: Method, uri: &OriginalUri) -> Ctx {
 
 type Res = Result<Response, ApiFailure>;
 
+/// A JSON body the catalog already serialized (from stored bytes, without re-parsing).
+fn json_bytes(body: Vec<u8>) -> Res {
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
 fn json<T: serde::Serialize>(value: &T) -> Response {
     Json(value).into_response()
 }
@@ -159,11 +164,13 @@ async fn entities(State(state): State<Arc<AppState>>, method: Method, uri: Origi
         .map_err(|e| c.fail(e))?;
     let mut headers = HeaderMap::new();
     if let Some(after) = &response.next_after {
-        // Backstage announces the next page of the legacy listing in a Link header.
-        let link = format!(
-            "</api/catalog/entities?after={}>; rel=\"next\"",
-            urlencode(after)
-        );
+        // As Backstage does: the same query without `offset`, with `after` set to the cursor.
+        let mut pairs: Vec<(String, String)> =
+            serde_html_form::from_str(uri.0.query().unwrap_or_default()).unwrap_or_default();
+        pairs.retain(|(key, _)| key != "offset" && key != "after");
+        pairs.push(("after".into(), after.clone()));
+        let query = serde_html_form::to_string(&pairs).unwrap_or_default();
+        let link = format!("<{}?{query}>; rel=\"next\"", uri.0.path());
         if let Ok(value) = HeaderValue::from_str(&link) {
             headers.insert(header::LINK, value);
         }
@@ -171,20 +178,14 @@ async fn entities(State(state): State<Arc<AppState>>, method: Method, uri: Origi
     Ok((headers, Json(&response.entities)).into_response())
 }
 
-fn urlencode(text: &str) -> String {
-    serde_html_form::to_string([("", text)])
-        .map(|s| s.trim_start_matches('=').to_string())
-        .unwrap_or_default()
-}
-
 async fn query_get(State(state): State<Arc<AppState>>, method: Method, uri: OriginalUri) -> Res {
     let c = ctx(state, method, &uri);
     let request: QueryEntitiesRequest = c.query(uri.0.query())?;
-    Ok(json(
-        &c.catalog()
-            .query_entities(c.org(), &request)
+    json_bytes(
+        c.catalog()
+            .query_entities_json(c.org(), &request)
             .map_err(|e| c.fail(e))?,
-    ))
+    )
 }
 
 async fn query_post(
@@ -195,11 +196,11 @@ async fn query_post(
 ) -> Res {
     let c = ctx(state, method, &uri);
     let request: QueryEntitiesRequest = c.body(&body)?;
-    Ok(json(
-        &c.catalog()
-            .query_entities(c.org(), &request)
+    json_bytes(
+        c.catalog()
+            .query_entities_json(c.org(), &request)
             .map_err(|e| c.fail(e))?,
-    ))
+    )
 }
 
 #[derive(Deserialize, Default)]
