@@ -39,6 +39,9 @@ pub struct CatalogConfig {
     pub orphan_strategy: OrphanStrategySetting,
     /// Revisions of history kept per entity.
     pub history_limit: u64,
+    /// How often entity-provider plugins run (`0s`: only on demand, through the admin API).
+    #[serde(with = "humantime_serde")]
+    pub provider_interval: std::time::Duration,
 }
 
 impl Default for CatalogConfig {
@@ -49,6 +52,7 @@ impl Default for CatalogConfig {
             refresh_interval: std::time::Duration::from_secs(60),
             orphan_strategy: OrphanStrategySetting::Keep,
             history_limit: 20,
+            provider_interval: std::time::Duration::from_secs(300),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod catalog_access;
 pub mod cli;
 pub mod config;
 pub mod plugins;
+pub mod providers;
 pub mod runtime;
 pub mod secrets;
 pub mod server;

@@ -46,6 +46,12 @@ pub async fn serve(config: crate::config::Config) -> Result<()> {
     // Locations are read in the background: the server answers (from what is stored) at once.
     let background = app.clone();
     tokio::task::spawn_blocking(move || register_static_locations(&background));
+    crate::providers::spawn_scheduler(
+        app.runtime.clone(),
+        app.catalog.clone(),
+        app.manager.org().clone(),
+        app.config.catalog.provider_interval,
+    );
     spawn_refresh_loop(app);
     tracing::info!(address = %listener.local_addr()?, "Portico is listening");
     axum::serve(listener, router(state))

@@ -32,6 +32,7 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/api/admin/plugins/{id}/disable", post(disable))
         .route("/api/admin/plugins/{id}/rollback", post(rollback))
         .route("/api/admin/plugins/{id}/grants", put(set_grants))
+        .route("/api/admin/plugins/{id}/discover", post(discover))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(middleware::from_fn_with_state(state, require_admin))
 }
@@ -198,6 +199,24 @@ async fn set_grants(
 ) -> Result<Json<InstalledPlugin>, ApiError> {
     let manager = state.manager.clone();
     blocking(move || manager.set_grants(&id, &GrantChoice::Specs(specs))).await
+}
+
+/// Runs an entity-provider plugin now and applies what it discovers to the catalog.
+async fn discover(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<portico_catalog::processing::ProcessReport>, ApiError> {
+    crate::providers::run_provider(&state.runtime, &state.catalog, state.manager.org(), &id)
+        .await
+        .map(Json)
+        .map_err(
+            |err| match err.downcast_ref::<crate::runtime::CallError>() {
+                Some(call) if call.kind == crate::runtime::CallErrorKind::NotAvailable => {
+                    ApiError(StatusCode::NOT_FOUND, format!("{err:#}"))
+                }
+                _ => ApiError(StatusCode::BAD_GATEWAY, format!("{err:#}")),
+            },
+        )
 }
 
 #[derive(Deserialize, Default)]
