@@ -146,6 +146,19 @@ fn ctx(state: Arc<AppState>, method: Method, uri: &OriginalUri) -> Ctx {
 
 type Res = Result<Response, ApiFailure>;
 
+/// `{kind}/{namespace}/{name}` from the path.
+type EntityPath = (String, String, String);
+
+/// A read of one entity by name through `read`, answered as JSON.
+fn by_entity<T: serde::Serialize>(
+    c: Ctx,
+    (kind, namespace, name): EntityPath,
+    read: impl FnOnce(&Catalog, &portico_storage::OrgId, &str, &str, &str) -> CatalogResult<T>,
+) -> Res {
+    let value = read(c.catalog(), c.org(), &kind, &namespace, &name).map_err(|e| c.fail(e))?;
+    Ok(json(&value))
+}
+
 /// A JSON body the catalog already serialized (from stored bytes, without re-parsing).
 fn json_bytes(body: Vec<u8>) -> Res {
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
@@ -276,28 +289,18 @@ async fn ancestry(
     State(state): State<Arc<AppState>>,
     method: Method,
     uri: OriginalUri,
-    Path((kind, namespace, name)): Path<(String, String, String)>,
+    Path(entity): Path<EntityPath>,
 ) -> Res {
-    let c = ctx(state, method, &uri);
-    Ok(json(
-        &c.catalog()
-            .entity_ancestry(c.org(), &kind, &namespace, &name)
-            .map_err(|e| c.fail(e))?,
-    ))
+    by_entity(ctx(state, method, &uri), entity, Catalog::entity_ancestry)
 }
 
 async fn history(
     State(state): State<Arc<AppState>>,
     method: Method,
     uri: OriginalUri,
-    Path((kind, namespace, name)): Path<(String, String, String)>,
+    Path(entity): Path<EntityPath>,
 ) -> Res {
-    let c = ctx(state, method, &uri);
-    Ok(json(
-        &c.catalog()
-            .entity_history(c.org(), &kind, &namespace, &name)
-            .map_err(|e| c.fail(e))?,
-    ))
+    by_entity(ctx(state, method, &uri), entity, Catalog::entity_history)
 }
 
 async fn facets_get(State(state): State<Arc<AppState>>, method: Method, uri: OriginalUri) -> Res {
@@ -448,12 +451,11 @@ async fn location_by_entity(
     State(state): State<Arc<AppState>>,
     method: Method,
     uri: OriginalUri,
-    Path((kind, namespace, name)): Path<(String, String, String)>,
+    Path(entity): Path<EntityPath>,
 ) -> Res {
-    let c = ctx(state, method, &uri);
-    Ok(json(
-        &c.catalog()
-            .location_by_entity(c.org(), &kind, &namespace, &name)
-            .map_err(|e| c.fail(e))?,
-    ))
+    by_entity(
+        ctx(state, method, &uri),
+        entity,
+        Catalog::location_by_entity,
+    )
 }
