@@ -336,3 +336,17 @@ fn catalog_import_registers_a_location_once() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
 }
+
+#[test]
+fn serve_refuses_a_public_address_without_an_admin_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portico.yaml");
+    std::fs::write(&config, "storage:\n  path: data\n").unwrap();
+    let out = portico(Some(&config), &["serve", "--listen", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("server.admin_token"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -317,3 +317,52 @@ async fn calls_in_flight_finish_when_a_plugin_is_disabled() {
         .unwrap_err();
     assert_eq!(after.kind, portico::runtime::CallErrorKind::NotAvailable);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_api_requires_the_configured_token() {
+    let host = TestHost::new();
+    let addr = host
+        .serve_with_admin_token(Some("s3cret-admin".into()))
+        .await;
+    let client = reqwest::Client::new();
+    let admin = format!("http://{addr}/api/admin/plugins");
+    let v1 = std::fs::read(TEST_ECHO_V1).unwrap();
+
+    let r = client.get(&admin).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["name"], "AuthenticationError");
+    let r = client
+        .post(&admin)
+        .query(&[("yes", "true")])
+        .bearer_auth("wrong")
+        .body(v1.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(
+        host.manager.list().unwrap().is_empty(),
+        "nothing installed without the token"
+    );
+
+    let r = client
+        .post(&admin)
+        .query(&[("yes", "true")])
+        .bearer_auth("s3cret-admin")
+        .body(v1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // Health stays public.
+    assert_eq!(
+        client
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

@@ -39,6 +39,13 @@ pub fn run(cli: &Cli, args: &ServeArgs) -> Result<()> {
 /// Starts the server; returns when it shuts down.
 pub async fn serve(config: crate::config::Config) -> Result<()> {
     let listen = config.server.listen;
+    if !listen.ip().is_loopback() && config.server.admin_token.is_none() {
+        anyhow::bail!(
+            "refusing to listen on {listen} without `server.admin_token`: anyone who can reach it \
+             could install plugins. Set server.admin_token (e.g. `admin_token: ${{PORTICO_ADMIN_TOKEN}}`) \
+             or listen on a loopback address"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (in use? pass --listen ADDR)"))?;

@@ -104,6 +104,11 @@ impl TestHost {
 
     /// Serves the host's router on 127.0.0.1:0; returns the address.
     pub async fn serve(&self) -> SocketAddr {
+        self.serve_with_admin_token(None).await
+    }
+
+    /// Like [`serve`](Self::serve), with the admin API behind a bearer token.
+    pub async fn serve_with_admin_token(&self, admin_token: Option<String>) -> SocketAddr {
         let mut metrics = prometheus_client::registry::Registry::default();
         self.runtime.services().metrics.register(&mut metrics);
         let state = Arc::new(AppState {
@@ -112,7 +117,7 @@ impl TestHost {
             runtime: self.runtime.clone(),
             metrics,
             ready: AtomicBool::new(true),
-            admin_token: None,
+            admin_token,
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

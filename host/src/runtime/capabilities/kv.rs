@@ -231,3 +231,25 @@ impl Host for PluginState {
         Ok(keys)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_carry_their_expiry() {
+        let stored = encode(b"v", 0);
+        assert_eq!(decode(&stored), Some((0, &b"v"[..])));
+        assert!(is_live(0), "no expiry");
+        assert!(is_live(now_ms() + 60_000));
+        assert!(!is_live(now_ms().saturating_sub(1)), "expired");
+        assert_eq!(decode(b"short"), None, "a truncated value is not read");
+    }
+
+    #[test]
+    fn keys_stay_inside_the_plugins_prefix() {
+        let key = storage_key("plugin-a", "../plugin-b\0x");
+        assert!(key.starts_with(b"plugin-a\0"));
+        assert!(!key.starts_with(b"plugin-b"));
+    }
+}
