@@ -203,7 +203,7 @@ impl Config {
             return Ok(Config::default());
         }
         let de = serde_yaml::Deserializer::from_str(&text);
-        let config: Config = serde_path_to_error::deserialize(de).map_err(|err| {
+        let mut config: Config = serde_path_to_error::deserialize(de).map_err(|err| {
             let key = err.path().to_string();
             let inner = err.into_inner();
             let location = inner
@@ -212,6 +212,15 @@ impl Config {
                 .unwrap_or_default();
             anyhow::anyhow!("{origin}{location}: key `{key}`: {inner}")
         })?;
+        // `${PORTICO_ADMIN_TOKEN:-}` with the variable unset means "no token", not "".
+        if config
+            .server
+            .admin_token
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            config.server.admin_token = None;
+        }
         config.validate(origin)?;
         Ok(config)
     }
@@ -347,6 +356,16 @@ mod tests {
         .unwrap();
         assert_eq!(config.server.listen.port(), 9999);
         assert_eq!(config.server.admin_token.as_deref(), Some("t0k"));
+    }
+
+    #[test]
+    fn an_empty_admin_token_means_none() {
+        let config = Config::parse(
+            "server:\n  admin_token: ${PORTICO_TEST_UNSET_ADMIN:-}\n",
+            "portico.yaml",
+        )
+        .unwrap();
+        assert_eq!(config.server.admin_token, None);
     }
 
     #[test]
