@@ -46,5 +46,5 @@ async fn backstage_catalog_client_works_against_portico() {
         output.status.success(),
         "catalog-client conformance failed:\n{stdout}\n{stderr}"
     );
-    assert!(stdout.contains("10/10 passed"), "{stdout}");
+    assert!(stdout.contains("11/11 passed"), "{stdout}");
 }

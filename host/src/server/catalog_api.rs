@@ -50,6 +50,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/catalog/refresh", post(refresh))
         .route("/api/catalog/validate-entity", post(validate_entity))
         .route("/api/catalog/locations", get(locations).post(add_location))
+        .route("/api/catalog/locations/by-query", post(locations_by_query))
         .route(
             "/api/catalog/locations/{id}",
             get(location).delete(delete_location),
@@ -364,6 +365,19 @@ async fn locations(State(state): State<Arc<AppState>>, method: Method, uri: Orig
         .map(|l| serde_json::json!({ "data": l }))
         .collect();
     Ok(json(&wrapped))
+}
+
+async fn locations_by_query(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: super::location_query::LocationsQuery = c.body(&body)?;
+    let locations = c.catalog().locations(c.org()).map_err(|e| c.fail(e))?;
+    let page = super::location_query::page(locations, request).map_err(|e| c.fail(e))?;
+    Ok(json(&page))
 }
 
 #[derive(Deserialize, Default)]

@@ -3,6 +3,7 @@
 mod admin_plugins;
 mod catalog_api;
 mod health;
+mod location_query;
 mod plugin_calls;
 
 use crate::plugins::PluginManager;

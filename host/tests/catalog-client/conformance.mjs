@@ -103,6 +103,18 @@ check('locations: list, by id, by entity, dry-run add of an existing one', async
   assert.ok(dry.entities.length > 0);
 });
 
+check('queryLocations and streamLocations', async () => {
+  const { items, totalItems } = await client.queryLocations({ query: { target: { $hasPrefix: `${corpus}/examples/` } } });
+  // The registered roots (all.yaml, acme-corp.yaml) and nothing else.
+  assert.deepEqual(items.map((l) => l.target).sort(), [`${corpus}/examples/acme-corp.yaml`, `${corpus}/examples/all.yaml`]);
+  assert.equal(totalItems, 2);
+  const none = await client.queryLocations({ query: { type: 'url' } });
+  assert.equal(none.totalItems, 0);
+  const streamed = [];
+  for await (const page of client.streamLocations({ limit: 1 })) streamed.push(...page);
+  assert.equal(streamed.length, 2);
+});
+
 check('validateEntity accepts valid and explains invalid entities', async () => {
   const ok = await client.validateEntity(
     { apiVersion: 'backstage.io/v1alpha1', kind: 'Component', metadata: { name: 'fine' }, spec: { type: 'service', owner: 'team-a', lifecycle: 'production' } },
