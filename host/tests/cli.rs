@@ -350,3 +350,128 @@ fn serve_refuses_a_public_address_without_an_admin_token() {
         stderr(&out)
     );
 }
+
+/// Serves `body` over HTTPS on 127.0.0.1 with a fresh self-signed certificate; returns the
+/// port and the certificate (PEM). Handles `connections` connections, then stops.
+fn https_server(body: Vec<u8>, connections: usize) -> (u16, String) {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let cert_pem = certified.cert.pem();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![certified.cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into()),
+    )
+    .unwrap();
+    let config = Arc::new(config);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(connections) {
+            let Ok(tcp) = stream else { continue };
+            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                continue;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, tcp);
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match tls.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            if request.is_empty() {
+                continue;
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/wasm\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = tls.write_all(head.as_bytes());
+            let _ = tls.write_all(&body);
+            let _ = tls.flush();
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    (port, cert_pem)
+}
+
+#[test]
+fn install_from_an_https_url_with_digest_and_a_private_ca() {
+    let bytes = std::fs::read(TEST_ECHO_V1).unwrap();
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    let (port, ca) = https_server(bytes, 3);
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let config = dir.path().join("portico.yaml");
+    std::fs::write(
+        &config,
+        "storage:\n  path: data\nplugins:\n  install_bundled: false\n",
+    )
+    .unwrap();
+    let c = Some(config.as_path());
+    let url = format!("https://127.0.0.1:{port}/echo.wasm");
+
+    // An untrusted certificate is refused.
+    let out = portico(c, &["plugin", "install", &url, "--yes"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot download"), "{}", stderr(&out));
+
+    // A wrong digest is refused.
+    let out = portico(
+        c,
+        &[
+            "plugin",
+            "install",
+            &url,
+            "--yes",
+            "--ca-cert",
+            ca_file.to_str().unwrap(),
+            "--sha256",
+            &"0".repeat(64),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("digest mismatch"), "{}", stderr(&out));
+
+    let out = portico(
+        c,
+        &[
+            "plugin",
+            "install",
+            &url,
+            "--yes",
+            "--ca-cert",
+            ca_file.to_str().unwrap(),
+            "--sha256",
+            &sha,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("installed test-echo 0.1.0"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = portico(
+        c,
+        &["plugin", "install", "http://127.0.0.1:1/x.wasm", "--yes"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("plain http"), "{}", stderr(&out));
+}

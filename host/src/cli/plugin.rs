@@ -112,6 +112,9 @@ pub struct InstallArgs {
     /// Grant everything the plugin requests without asking.
     #[arg(long, short)]
     yes: bool,
+    /// Also trust this CA certificate (PEM) for the https:// download (a private registry).
+    #[arg(long, value_name = "PEM_FILE")]
+    ca_cert: Option<PathBuf>,
     #[command(flatten)]
     target: Target,
 }
@@ -235,17 +238,23 @@ fn write_private(path: &PathBuf, content: &str) -> Result<()> {
     std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn fetch(source: &str) -> Result<Vec<u8>> {
+fn fetch(source: &str, ca_cert: Option<&PathBuf>) -> Result<Vec<u8>> {
     if source.starts_with("http://") {
         bail!("refusing to download a plugin over plain http: use an https:// URL");
     }
     if !source.starts_with("https://") {
         return read_file(&PathBuf::from(source));
     }
-    let client = reqwest::blocking::Client::builder()
-        .timeout(std::time::Duration::from_secs(300))
-        .build()?;
-    let response = client
+    let mut builder =
+        reqwest::blocking::Client::builder().timeout(std::time::Duration::from_secs(300));
+    if let Some(path) = ca_cert {
+        let pem = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let certificate = reqwest::Certificate::from_pem(&pem)
+            .with_context(|| format!("{} is not a PEM certificate", path.display()))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    let response = builder
+        .build()?
         .get(source)
         .send()
         .with_context(|| format!("cannot download {source}"))?;
@@ -310,7 +319,7 @@ fn choose_grants(package: &Package, args: &InstallArgs) -> Result<GrantChoice> {
 }
 
 fn install(cli: &Cli, args: &InstallArgs) -> Result<()> {
-    let bytes = fetch(&args.source)?;
+    let bytes = fetch(&args.source, args.ca_cert.as_ref())?;
     let package = Package::parse(&bytes)
         .with_context(|| format!("{} is not a valid Portico plugin", args.source))?;
     let grants = choose_grants(&package, args)?;
