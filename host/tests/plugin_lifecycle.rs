@@ -355,6 +355,20 @@ async fn the_admin_api_requires_the_configured_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
+    // Plugin calls with caller-supplied entities need the token too.
+    let view = format!("http://{addr}/api/plugins/test-echo/views/echo");
+    let entity =
+        serde_json::json!({ "entity": { "kind": "Component", "metadata": { "name": "svc" } } });
+    let r = client.post(&view).json(&entity).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = client
+        .post(&view)
+        .bearer_auth("s3cret-admin")
+        .json(&entity)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     // Health stays public.
     assert_eq!(
         client

@@ -66,7 +66,7 @@ fn bad_request(err: anyhow::Error) -> ApiError {
     ApiError(status, format!("{err:#}"))
 }
 
-async fn require_admin(
+pub(crate) async fn require_admin(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,

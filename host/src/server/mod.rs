@@ -29,7 +29,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(admin_plugins::routes(state.clone()))
-        .merge(plugin_calls::routes())
+        .merge(plugin_calls::routes(state.clone()))
         .merge(catalog_api::routes())
         .with_state(state)
 }

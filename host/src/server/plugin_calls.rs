@@ -13,10 +13,17 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use std::sync::Arc;
 
-pub fn routes() -> Router<Arc<AppState>> {
+/// Behind the admin token: these calls take any entity from the caller, so a plugin's granted
+/// hosts and secrets could be driven with made-up entities. (Entity pages call views for
+/// catalog entities, server-side.)
+pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/plugins/{id}/views", post(views_for))
         .route("/api/plugins/{id}/views/{view}", post(render))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            super::admin_plugins::require_admin,
+        ))
 }
 
 #[derive(Deserialize)]
