@@ -359,7 +359,17 @@ mod tests {
             let err = second.err().expect("second open must fail").to_string();
             assert!(err.contains("in use by another Portico process"), "{err}");
         }
-        let store = SledStorage::open(dir.path(), &SledOptions::default()).unwrap();
+        // sled's background threads release the directory lock shortly after the drop; in a
+        // new process it is free at once. Wait for it instead of racing it.
+        let mut reopened = SledStorage::open(dir.path(), &SledOptions::default());
+        for _ in 0..200 {
+            if reopened.is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            reopened = SledStorage::open(dir.path(), &SledOptions::default());
+        }
+        let store = reopened.expect("the data directory is free again after the store is dropped");
         assert_eq!(store.get(&one, b"k").unwrap().unwrap(), b"v");
     }
 }
