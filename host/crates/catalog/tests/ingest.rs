@@ -360,7 +360,16 @@ fn a_store_reopened_from_disk_answers_the_same() {
             .unwrap();
         (before, facets)
     };
-    let storage = Arc::new(SledStorage::open(dir.path(), &SledOptions::default()).unwrap());
+    // sled's background threads release the directory lock shortly after the drop.
+    let mut reopened = SledStorage::open(dir.path(), &SledOptions::default());
+    for _ in 0..200 {
+        if reopened.is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        reopened = SledStorage::open(dir.path(), &SledOptions::default());
+    }
+    let storage = Arc::new(reopened.expect("the data directory is free again after the drop"));
     let catalog = catalog_on(storage);
     let after = catalog
         .entities(&org, &EntitiesRequest::default())
