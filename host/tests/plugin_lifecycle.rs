@@ -286,7 +286,17 @@ async fn calls_in_flight_finish_when_a_plugin_is_disabled() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let host = TestHost::new();
+    // A generous deadline: the point is the disable, not the clock.
+    let host = TestHost::with_policy(PluginPolicy {
+        default_limits: portico::runtime::Limits {
+            deadlines: portico::runtime::limits::Deadlines {
+                view: std::time::Duration::from_secs(10),
+                ..Default::default()
+            },
+            ..test_limits()
+        },
+        ..PluginPolicy::default()
+    });
     host.install(
         portico_bundled_plugins::fixtures::TEST_HOSTILE,
         &["http:127.0.0.1:*"],
