@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Capability, CapabilityRequest, HostPattern, check_secret_name, join};
 
 const GRANT_FORMS: &str = "http:HOST-PATTERN, http:* (every requested host), secrets:NAME, \
-                           secrets:* (every requested secret), kv, catalog, all (everything requested)";
+                           secrets:* (every requested secret), kv, catalog, docs-files, all (everything requested)";
 
 /// Why a grant was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +47,8 @@ pub struct Grants {
     pub kv: bool,
     /// Read-only catalog access.
     pub catalog: bool,
+    /// The entity's docs folder, mounted read-only for `docs-renderer` calls.
+    pub docs_files: bool,
 }
 
 /// One parsed CLI grant string.
@@ -58,6 +60,7 @@ enum Spec {
     Secret(String),
     Kv,
     Catalog,
+    DocsFiles,
 }
 
 fn parse_spec(grant: &str) -> Result<Spec, GrantError> {
@@ -73,6 +76,7 @@ fn parse_spec(grant: &str) -> Result<Spec, GrantError> {
         ("all", None) => Ok(Spec::All),
         ("kv", None) => Ok(Spec::Kv),
         ("catalog", None) => Ok(Spec::Catalog),
+        ("docs-files", None) => Ok(Spec::DocsFiles),
         ("http", Some("*")) => Ok(Spec::EveryHost),
         ("http", Some(p)) => HostPattern::parse(p)
             .map(Spec::Host)
@@ -82,7 +86,9 @@ fn parse_spec(grant: &str) -> Result<Spec, GrantError> {
             .map(|()| Spec::Secret(n.to_string()))
             .map_err(syntax),
         ("http" | "secrets", None) => Err(syntax(format!("`{kind}` needs a value after `:`"))),
-        ("all" | "kv" | "catalog", Some(_)) => Err(syntax(format!("`{kind}` takes no value"))),
+        ("all" | "kv" | "catalog" | "docs-files", Some(_)) => {
+            Err(syntax(format!("`{kind}` takes no value")))
+        }
         _ => Err(syntax(format!("unknown capability {kind:?}"))),
     }
 }
@@ -97,6 +103,7 @@ impl Grants {
                 Capability::Secrets { names } => grants.secrets.extend(names.iter().cloned()),
                 Capability::Kv => grants.kv = true,
                 Capability::Catalog => grants.catalog = true,
+                Capability::DocsFiles => grants.docs_files = true,
             }
         }
         grants.dedup();
@@ -126,6 +133,7 @@ impl Grants {
                 Spec::Secret(name) => out.secrets.push(name),
                 Spec::Kv => out.kv = true,
                 Spec::Catalog => out.catalog = true,
+                Spec::DocsFiles => out.docs_files = true,
             }
         }
         out.dedup();
@@ -162,6 +170,9 @@ impl Grants {
         if self.catalog && !requested.catalog {
             return Err(not_requested("catalog".into(), "no catalog".into()));
         }
+        if self.docs_files && !requested.docs_files {
+            return Err(not_requested("docs-files".into(), "no docs-files".into()));
+        }
         Ok(())
     }
 
@@ -183,7 +194,11 @@ impl Grants {
 
     /// Whether nothing at all is granted.
     pub fn is_empty(&self) -> bool {
-        self.http.is_empty() && self.secrets.is_empty() && !self.kv && !self.catalog
+        self.http.is_empty()
+            && self.secrets.is_empty()
+            && !self.kv
+            && !self.catalog
+            && !self.docs_files
     }
 
     /// The grants as capabilities, for display.
@@ -205,6 +220,9 @@ impl Grants {
         if self.catalog {
             out.push(Capability::Catalog);
         }
+        if self.docs_files {
+            out.push(Capability::DocsFiles);
+        }
         out
     }
 
@@ -213,6 +231,7 @@ impl Grants {
         self.secrets.extend(other.secrets.iter().cloned());
         self.kv |= other.kv;
         self.catalog |= other.catalog;
+        self.docs_files |= other.docs_files;
     }
 
     fn dedup(&mut self) {
@@ -312,6 +331,7 @@ mod tests {
             ("http:*.example.com", "http:"),
             ("secrets:root-password", "secrets: status-token, other"),
             ("catalog", "no catalog"),
+            ("docs-files", "no docs-files"),
         ];
         for (grant, expect) in cases {
             let err = Grants::from_cli(&[grant], &requests()).unwrap_err();
@@ -336,6 +356,7 @@ mod tests {
             ("http", "needs a value"),
             ("secrets:", "cannot be empty"),
             ("kv:x", "takes no value"),
+            ("docs-files:/etc", "takes no value"),
             ("http:*.*", "not a valid host pattern"),
             ("secrets:a b", "contains ' '"),
             ("", "unknown capability"),
@@ -358,6 +379,23 @@ mod tests {
             g.check_within(fewer),
             Err(GrantError::NotRequested { .. })
         ));
+    }
+
+    #[test]
+    fn docs_files_is_granted_only_when_requested() {
+        let mut requests = requests();
+        requests.push(CapabilityRequest {
+            capability: Capability::DocsFiles,
+            reason: "read the docs folder".into(),
+        });
+        let g = Grants::from_cli(&["docs-files"], &requests).unwrap();
+        assert!(g.docs_files && !g.kv && !g.is_empty());
+        assert_eq!(g.capabilities(), [Capability::DocsFiles]);
+        assert!(Grants::from_cli(&["all"], &requests).unwrap().docs_files);
+        assert!(!Grants::all_requested(&self::requests()).docs_files);
+        // Grants stored before the capability existed still load, without it.
+        let old: Grants = serde_json::from_str(r#"{"kv":true}"#).unwrap();
+        assert!(!old.docs_files);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The capability model shared by what a manifest requests and what an admin grants:
-//! `http` (host patterns), `secrets` (names), `kv` and `catalog`.
+//! `http` (host patterns), `secrets` (names), `kv`, `catalog` and `docs-files`.
 
 mod grants;
 mod host_pattern;
@@ -13,7 +13,7 @@ pub use host_pattern::{HostPattern, PatternError, Scheme};
 
 /// The kinds of capability a plugin can request, without their parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum CapabilityKind {
     /// Outgoing HTTP through `wasi:http/outgoing-handler`.
     Http,
@@ -23,15 +23,19 @@ pub enum CapabilityKind {
     Kv,
     /// Read-only catalog queries through `portico:plugin/catalog`.
     Catalog,
+    /// For `docs-renderer` calls only: the entity's own docs folder, mounted read-only at
+    /// `/techdocs` through `wasi:filesystem` (the host resolves and confines it).
+    DocsFiles,
 }
 
 impl CapabilityKind {
     /// Every kind, in manifest order.
-    pub const ALL: [CapabilityKind; 4] = [
+    pub const ALL: [CapabilityKind; 5] = [
         CapabilityKind::Http,
         CapabilityKind::Secrets,
         CapabilityKind::Kv,
         CapabilityKind::Catalog,
+        CapabilityKind::DocsFiles,
     ];
 
     /// The name used in manifests and grants (`http`).
@@ -41,6 +45,7 @@ impl CapabilityKind {
             CapabilityKind::Secrets => "secrets",
             CapabilityKind::Kv => "kv",
             CapabilityKind::Catalog => "catalog",
+            CapabilityKind::DocsFiles => "docs-files",
         }
     }
 
@@ -74,6 +79,9 @@ pub enum Capability {
     Kv,
     /// Read-only catalog access.
     Catalog,
+    /// The entity's docs folder, read-only, in `docs-renderer` calls.
+    #[serde(rename = "docs-files")]
+    DocsFiles,
 }
 
 impl Capability {
@@ -84,6 +92,7 @@ impl Capability {
             Capability::Secrets { .. } => CapabilityKind::Secrets,
             Capability::Kv => CapabilityKind::Kv,
             Capability::Catalog => CapabilityKind::Catalog,
+            Capability::DocsFiles => CapabilityKind::DocsFiles,
         }
     }
 }
@@ -95,6 +104,7 @@ impl fmt::Display for Capability {
             Capability::Secrets { names } => write!(f, "secrets: {}", names.join(", ")),
             Capability::Kv => f.write_str("kv"),
             Capability::Catalog => f.write_str("catalog"),
+            Capability::DocsFiles => f.write_str("docs-files"),
         }
     }
 }

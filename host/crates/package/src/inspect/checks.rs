@@ -108,10 +108,11 @@ pub(super) fn issues(p: &Package) -> Vec<Issue> {
 
     for request in &m.capabilities {
         let kind = request.capability.kind();
-        let used = p
-            .imports
-            .iter()
-            .any(|i| i.need == ImportNeed::Capability { capability: kind });
+        let used = p.imports.iter().any(|i| match kind {
+            // The docs folder arrives as a preopened directory of `wasi:filesystem`.
+            CapabilityKind::DocsFiles => i.name.starts_with("wasi:filesystem/"),
+            _ => i.need == ImportNeed::Capability { capability: kind },
+        });
         if !used {
             push(
                 Severity::Note,
@@ -150,5 +151,6 @@ fn interface_of(kind: CapabilityKind) -> &'static str {
         CapabilityKind::Secrets => "portico:plugin/secrets",
         CapabilityKind::Kv => "portico:plugin/kv",
         CapabilityKind::Catalog => "portico:plugin/catalog",
+        CapabilityKind::DocsFiles => "wasi:filesystem/preopens",
     }
 }

@@ -18,6 +18,8 @@ pub enum ImportNeed {
         capability: CapabilityKind,
     },
     /// `wasi:filesystem` and `wasi:sockets`: linked so the component instantiates, but empty
+    /// (the exceptions are directories the host preopens for one call: an action's task
+    /// workspace, and the entity's docs folder in `docs-renderer` calls with `docs-files`)
     /// (no preopened directories, no network): no access.
     LinkedEmpty,
     /// Portico does not provide this import: the component will fail to instantiate.

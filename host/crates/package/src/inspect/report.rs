@@ -65,6 +65,7 @@ impl fmt::Display for Package {
                 Capability::Secrets { names } => format!("secrets   {}", names.join(", ")),
                 Capability::Kv => "kv".to_string(),
                 Capability::Catalog => "catalog".to_string(),
+                Capability::DocsFiles => "docs-files".to_string(),
             };
             writeln!(f, "  {what}")?;
             writeln!(f, "            why: {}", request.reason)?;

@@ -89,7 +89,7 @@ pub struct Manifest {
     pub wit: semver::Version,
     /// The extension points it implements (at least one, no duplicates).
     pub worlds: Vec<World>,
-    /// The capabilities it requests, in the order http, secrets, kv, catalog.
+    /// The capabilities it requests, in the order http, secrets, kv, catalog, docs-files.
     pub capabilities: Vec<CapabilityRequest>,
     /// The JSON Schema of its configuration, already checked to be a valid schema.
     pub config_schema: Option<serde_json::Value>,
@@ -285,9 +285,10 @@ fn read_worlds(f: &Fields<'_>, errors: &mut Vec<KeyError>) -> Option<Vec<World>>
 }
 
 fn read_capabilities(caps: &Fields<'_>, errors: &mut Vec<KeyError>) -> Vec<CapabilityRequest> {
-    caps.deny_unknown(&["http", "secrets", "kv", "catalog"], errors);
+    const KINDS: [&str; 5] = ["http", "secrets", "kv", "catalog", "docs-files"];
+    caps.deny_unknown(&KINDS, errors);
     let mut out = Vec::new();
-    for kind in ["http", "secrets", "kv", "catalog"] {
+    for kind in KINDS {
         let Some(cap) = caps.table(kind, errors) else {
             continue;
         };
@@ -303,6 +304,10 @@ fn read_capabilities(caps: &Fields<'_>, errors: &mut Vec<KeyError>) -> Vec<Capab
             "kv" => {
                 cap.deny_unknown(&["reason"], errors);
                 Some(Capability::Kv)
+            }
+            "docs-files" => {
+                cap.deny_unknown(&["reason"], errors);
+                Some(Capability::DocsFiles)
             }
             _ => {
                 cap.deny_unknown(&["reason"], errors);

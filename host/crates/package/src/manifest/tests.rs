@@ -300,3 +300,15 @@ fn standard_meta_schemas_are_known_without_network() {
         assert!(m.validate_config(&json!({"url": "x"})).is_ok());
     }
 }
+
+#[test]
+fn docs_files_is_a_capability_without_parameters() {
+    let text = "id = \"docs\"\nversion = \"0.1.0\"\nname = \"Docs\"\nwit = \"0.1.0\"\nworlds = [\"docs-renderer\"]\n\n[capabilities.docs-files]\nreason = \"reads the docs folder\"\n";
+    let m = Manifest::parse(text).unwrap();
+    assert_eq!(m.capabilities[0].capability, Capability::DocsFiles);
+    assert!(m.request(CapabilityKind::DocsFiles).is_some());
+    let err = Manifest::parse(&text.replace("reason =", "path = \"/etc\"\nreason ="))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("capabilities.docs-files.path"), "{err}");
+}
