@@ -1,11 +1,56 @@
 //! Times the phases of ingesting a synthetic catalog (a development probe, not a test).
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use portico_catalog::location::FileReader;
 use portico_catalog::{Catalog, CatalogOptions, KindRegistry, synthetic};
 use portico_storage::{OrgId, SledStorage};
+
+/// The system allocator, counting live and peak heap bytes: what the process holds, apart
+/// from what the allocator keeps free and the mapped store files.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // calloc: untouched zero pages stay unmapped (sled's page table relies on that).
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(new_size, Ordering::Relaxed) + new_size - layout.size();
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 /// CPU time used by this process so far (all threads), from /proc.
 fn cpu() -> std::time::Duration {
@@ -21,13 +66,25 @@ fn cpu() -> std::time::Duration {
     std::time::Duration::from_millis(ticks * 10)
 }
 
+/// Resident memory, live heap and peak heap, in MiB.
 fn rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmRSS"))
-        .unwrap_or_default()
-        .to_owned()
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| -> f64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
+    format!(
+        "RSS {:.1} MiB (anonymous {:.1}), live heap {:.1} MiB, peak heap {:.1} MiB",
+        kib("VmRSS:"),
+        kib("RssAnon:"),
+        mib(LIVE.load(Ordering::Relaxed)),
+        mib(PEAK.load(Ordering::Relaxed))
+    )
 }
 
 fn main() {
@@ -35,6 +92,7 @@ fn main() {
     if std::env::args().nth(1).as_deref() == Some("open") {
         let dir = std::env::args().nth(2).expect("open DIR");
         let t = Instant::now();
+        println!("start: {}", rss());
         let storage = Arc::new(
             portico_storage::SledStorage::open(
                 std::path::Path::new(&dir),
@@ -42,12 +100,17 @@ fn main() {
             )
             .unwrap(),
         );
+        println!("store opened: {}", rss());
         let catalog = Catalog::new(
             storage,
             Arc::new(FileReader::new()),
             CatalogOptions::default(),
         );
         let org = OrgId::default_org();
+        println!("opened: {}", rss());
+        let space = portico_storage::Keyspace::new(org.clone(), portico_catalog::store::TABLE);
+        let scanned = catalog.store().storage().scan_prefix(&space, b"").count();
+        println!("scanned {scanned} keys: {}", rss());
         catalog
             .entity_by_name_raw(&org, "component", "default", "component-1")
             .unwrap();

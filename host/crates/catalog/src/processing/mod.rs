@@ -656,9 +656,6 @@ impl Engine<'_> {
             for rel in &record.emits {
                 ws.delete_relation(&record.uid, rel);
             }
-            if let Some(p) = &record.producer {
-                ws.delete_produced(p, &record.entity_ref);
-            }
             let entry = HistoryEntry {
                 revision: record.revision + 1,
                 timestamp: timestamp.clone(),
@@ -691,7 +688,6 @@ impl Engine<'_> {
             .as_ref()
             .map(|(r, _)| r.emits.iter().cloned().collect())
             .unwrap_or_default();
-        let old_producer = old.as_ref().and_then(|(r, _)| r.producer.clone());
         let created = old.is_none();
         ws.put_entity(
             &record,
@@ -709,14 +705,6 @@ impl Engine<'_> {
             if !old_emits.contains(rel) {
                 ws.put_relation(&record.uid, rel);
             }
-        }
-        if let Some(p) = &old_producer
-            && Some(p) != record.producer.as_ref()
-        {
-            ws.delete_produced(p, &entity_ref);
-        }
-        if let Some(p) = &record.producer {
-            ws.put_produced(p, &entity_ref, &record.uid);
         }
         if created {
             if self.store.pending(org, &entity_ref)?.is_some() {

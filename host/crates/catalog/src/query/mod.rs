@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::api::*;
 use crate::store::Store;
-use crate::store::index::Uid;
+use crate::store::index::{OrgIndex, Slot};
 pub use filter::{Filter, parse_filter_params, parse_predicate};
 pub use projection::{parse_fields, project};
 
@@ -34,8 +34,8 @@ pub struct Query<'a> {
     org: &'a OrgId,
 }
 
-/// A sorted, deduplicated set of uids (shared with the index: no string copies).
-type Uids = Vec<Uid>;
+/// A deduplicated set of entities, sorted by uid.
+type Slots = Vec<Slot>;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,14 +74,14 @@ fn decode<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> CatalogResult
         .map_err(|_| input(format!("Malformed {what}, could not be parsed")))
 }
 
-fn intersect(a: &[Uid], b: &[Uid]) -> Uids {
+fn intersect(ix: &OrgIndex, a: &[Slot], b: &[Slot]) -> Slots {
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
     while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
+        match ix.cmp_slots(a[i], b[j]) {
             Ordering::Less => i += 1,
             Ordering::Greater => j += 1,
             Ordering::Equal => {
-                out.push(a[i].clone());
+                out.push(a[i]);
                 i += 1;
                 j += 1;
             }
@@ -90,42 +90,367 @@ fn intersect(a: &[Uid], b: &[Uid]) -> Uids {
     out
 }
 
-fn union(a: &[Uid], b: &[Uid]) -> Uids {
+fn union(ix: &OrgIndex, a: &[Slot], b: &[Slot]) -> Slots {
     let (mut i, mut j, mut out) = (0, 0, Vec::with_capacity(a.len() + b.len()));
     while i < a.len() || j < b.len() {
-        if j >= b.len() || (i < a.len() && a[i] < b[j]) {
-            out.push(a[i].clone());
-            i += 1;
-        } else if i >= a.len() || b[j] < a[i] {
-            out.push(b[j].clone());
-            j += 1;
+        let ord = if j >= b.len() {
+            Ordering::Less
+        } else if i >= a.len() {
+            Ordering::Greater
         } else {
-            out.push(a[i].clone());
-            i += 1;
-            j += 1;
+            ix.cmp_slots(a[i], b[j])
+        };
+        match ord {
+            Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
         }
     }
     out
 }
 
-fn difference(a: &[Uid], b: &[Uid]) -> Uids {
+fn difference(ix: &OrgIndex, a: &[Slot], b: &[Slot]) -> Slots {
     let mut j = 0;
     let mut out = Vec::new();
     for x in a {
-        while j < b.len() && b[j] < *x {
+        while j < b.len() && ix.cmp_slots(b[j], *x) == Ordering::Less {
             j += 1;
         }
         if j >= b.len() || b[j] != *x {
-            out.push(x.clone());
+            out.push(*x);
         }
     }
     out
 }
 
-fn sorted(mut uids: Vec<Uid>) -> Uids {
-    uids.sort_unstable();
-    uids.dedup();
-    uids
+fn sorted(ix: &OrgIndex, mut slots: Vec<Slot>) -> Slots {
+    slots.sort_unstable_by(|a, b| ix.cmp_slots(*a, *b));
+    slots.dedup();
+    slots
+}
+
+/// A set of slots for membership tests.
+struct SlotSet(Vec<bool>);
+
+impl SlotSet {
+    fn new(ix: &OrgIndex, slots: &[Slot]) -> Self {
+        let mut set = vec![false; ix.slot_bound()];
+        for s in slots {
+            set[*s as usize] = true;
+        }
+        SlotSet(set)
+    }
+
+    fn contains(&self, slot: Slot) -> bool {
+        self.0.get(slot as usize).copied().unwrap_or(false)
+    }
+}
+
+/// Filter evaluation on one consistent view of the indexes (one read lock for the query).
+struct View<'i> {
+    ix: &'i OrgIndex,
+}
+
+impl View<'_> {
+    /// Every slot, sorted by uid.
+    fn universe(&self) -> Slots {
+        self.ix.universe().to_vec()
+    }
+
+    /// Slots with postings of `field` (exactly `value`, or starting with it unless `exact`;
+    /// all non-null and null ones for `None`), sorted by uid.
+    fn collect(&self, field: &str, value: Option<&str>, exact: bool) -> Slots {
+        let mut out: Vec<Slot> = Vec::new();
+        let mut values = 0usize;
+        let mut last: Option<String> = None;
+        self.ix
+            .visit_slots(field, value, exact, false, |v, slot, _| {
+                if last.as_deref() != v {
+                    values += 1;
+                    last = v.map(str::to_owned);
+                }
+                out.push(slot);
+                true
+            });
+        // One value's slots come sorted (and `metadata.uid` is visited in uid order); several
+        // values, or values and nulls, need a merge.
+        let in_order = field == "metadata.uid" || (values <= 1 && value.is_some());
+        if !in_order { sorted(self.ix, out) } else { out }
+    }
+
+    /// The slots matching `filter`, sorted by uid.
+    fn evaluate(&self, filter: &Filter) -> Slots {
+        let ix = self.ix;
+        match filter {
+            Filter::In(key, values) if values.len() == 1 => {
+                self.collect(key, Some(&values[0]), true)
+            }
+            Filter::In(key, values) => {
+                let mut acc = Vec::new();
+                for value in values {
+                    acc = union(ix, &acc, &self.collect(key, Some(value), true));
+                }
+                acc
+            }
+            Filter::Exists(key) => self.collect(key, None, false),
+            Filter::Prefix(key, prefix) => self.collect(key, Some(prefix), false),
+            Filter::Not(inner) => difference(ix, ix.universe(), &self.evaluate(inner)),
+            Filter::Any(items) => {
+                let mut acc = Vec::new();
+                for item in items {
+                    acc = union(ix, &acc, &self.evaluate(item));
+                }
+                acc
+            }
+            Filter::All(items) => {
+                let (negative, positive): (Vec<&Filter>, Vec<&Filter>) =
+                    items.iter().partition(|f| matches!(f, Filter::Not(_)));
+                let mut acc: Option<Slots> = None;
+                for item in positive {
+                    let set = self.evaluate(item);
+                    acc = Some(match acc {
+                        None => set,
+                        Some(acc) => intersect(ix, &acc, &set),
+                    });
+                    if acc.as_ref().is_some_and(Vec::is_empty) {
+                        return Vec::new();
+                    }
+                }
+                let mut acc = match acc {
+                    Some(acc) => acc,
+                    None => self.universe(),
+                };
+                for item in negative {
+                    if let Filter::Not(inner) = item {
+                        acc = difference(ix, &acc, &self.evaluate(inner));
+                    }
+                }
+                acc
+            }
+        }
+    }
+
+    /// The slots matching a parsed filter (`None`: no restriction).
+    fn candidates(&self, filter: Option<&Filter>) -> Option<Slots> {
+        filter.map(|f| self.evaluate(f))
+    }
+}
+
+/// Sorts slots by several fields, missing values last, ties by uid (legacy `order`).
+fn sort_by_fields(ix: &OrgIndex, slots: Slots, orders: &[OrderBy]) -> Slots {
+    let wanted = SlotSet::new(ix, &slots);
+    let mut maps: Vec<HashMap<Slot, &str>> = Vec::new();
+    for order in orders {
+        let mut map = HashMap::new();
+        ix.visit_slots(
+            &order.field.to_lowercase(),
+            None,
+            false,
+            false,
+            |value, slot, _| {
+                if let Some(v) = value
+                    && wanted.contains(slot)
+                {
+                    map.entry(slot).or_insert(v);
+                }
+                true
+            },
+        );
+        maps.push(map);
+    }
+    let mut slots = slots;
+    slots.sort_by(|a, b| {
+        for (order, map) in orders.iter().zip(&maps) {
+            let ord = match (map.get(a), map.get(b)) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (Some(x), Some(y)) => match order.order {
+                    SortOrder::Asc => x.cmp(y),
+                    SortOrder::Desc => y.cmp(x),
+                },
+            };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        ix.cmp_slots(*a, *b)
+    });
+    slots
+}
+
+/// What [`page_of`] needs from the request besides the cursor.
+struct PageArgs {
+    limit: usize,
+    offset: Option<usize>,
+    exclude_total: bool,
+    initial: bool,
+}
+
+/// The page of a `by-query` request on one view of the indexes: uids in order, total, cursors.
+fn page_of(
+    ix: &OrgIndex,
+    filter: &Option<Filter>,
+    cursor: &Cursor,
+    sort: Option<&OrderBy>,
+    sort_key: Option<&str>,
+    args: PageArgs,
+) -> (Vec<String>, usize, PageInfo) {
+    let PageArgs {
+        limit,
+        offset,
+        exclude_total,
+        initial,
+    } = args;
+    let view = View { ix };
+    let mut candidates = view.candidates(filter.as_ref());
+    if let Some(ft) = &cursor.full_text_filter {
+        let term = ft.term.trim().to_lowercase();
+        if !term.is_empty() {
+            let fields: Vec<String> = if ft.fields.is_empty() {
+                vec![sort_key.unwrap_or("metadata.uid").to_owned()]
+            } else {
+                ft.fields.iter().map(|f| f.to_lowercase()).collect()
+            };
+            let mut matched = Vec::new();
+            for field in &fields {
+                ix.visit_slots(field, None, false, false, |value, slot, _| {
+                    if value.is_some_and(|v| v.contains(&term)) {
+                        matched.push(slot);
+                    }
+                    true
+                });
+            }
+            let matched = sorted(ix, matched);
+            candidates = Some(match candidates {
+                Some(c) => intersect(ix, &c, &matched),
+                None => matched,
+            });
+        }
+    }
+
+    // The full ordered listing as (sort value, slot).
+    let ordered: Vec<(Option<&str>, Slot)> = match (sort, sort_key) {
+        (Some(sort), Some(key)) => {
+            let wanted = candidates.as_ref().map(|c| SlotSet::new(ix, c));
+            let mut seen = vec![false; ix.slot_bound()];
+            let mut out = Vec::new();
+            let reverse = sort.order == SortOrder::Desc;
+            ix.visit_slots(key, None, false, reverse, |value, slot, _| {
+                if let Some(v) = value
+                    && wanted.as_ref().is_none_or(|w| w.contains(slot))
+                    && !std::mem::replace(&mut seen[slot as usize], true)
+                {
+                    out.push((Some(v), slot));
+                }
+                true
+            });
+            out
+        }
+        _ => candidates
+            .unwrap_or_else(|| view.universe())
+            .into_iter()
+            .map(|s| (None, s))
+            .collect(),
+    };
+    let desc = sort.is_some_and(|s| s.order == SortOrder::Desc);
+    // Position of `key` in the listing: elements strictly before it.
+    let before = |key: &(Option<String>, String)| {
+        ordered.partition_point(|e| {
+            let ord = (e.0, ix.uid(e.1)).cmp(&(key.0.as_deref(), key.1.as_str()));
+            if desc {
+                ord == Ordering::Greater
+            } else {
+                ord == Ordering::Less
+            }
+        })
+    };
+    let (start, end, has_more) = if cursor.is_previous {
+        let end = cursor.order_field_values.as_ref().map_or(0, &before);
+        (end.saturating_sub(limit), end, true)
+    } else {
+        let start = match &cursor.order_field_values {
+            Some(last) => {
+                let pos = before(last);
+                if ordered
+                    .get(pos)
+                    .is_some_and(|e| e.0 == last.0.as_deref() && ix.uid(e.1) == last.1)
+                {
+                    pos + 1
+                } else {
+                    pos
+                }
+            }
+            None => offset.unwrap_or(0).min(ordered.len()),
+        };
+        let end = (start + limit).min(ordered.len());
+        (start, end, limit > 0 && end < ordered.len())
+    };
+    let rows = &ordered[start..end];
+    let total_items = if exclude_total {
+        0
+    } else {
+        cursor.total_items.unwrap_or(ordered.len())
+    };
+    let key = |e: &(Option<&str>, Slot)| (e.0.map(str::to_owned), ix.uid(e.1).to_owned());
+    let first_values = cursor
+        .first_sort_field_values
+        .clone()
+        .or_else(|| rows.first().map(key));
+    let next_cursor = (has_more && !rows.is_empty()).then(|| {
+        encode(&Cursor {
+            order_field_values: rows.last().map(key),
+            first_sort_field_values: first_values.clone(),
+            is_previous: false,
+            total_items: (!exclude_total).then_some(total_items),
+            ..cursor.clone()
+        })
+    });
+    let prev_cursor =
+        (!initial && !rows.is_empty() && rows.first().map(key) != cursor.first_sort_field_values)
+            .then(|| {
+                encode(&Cursor {
+                    order_field_values: rows.first().map(key),
+                    first_sort_field_values: cursor.first_sort_field_values.clone(),
+                    is_previous: true,
+                    total_items: (!exclude_total).then_some(total_items),
+                    ..cursor.clone()
+                })
+            });
+    let uids: Vec<String> = rows.iter().map(|(_, s)| ix.uid(*s).to_owned()).collect();
+    (
+        uids,
+        total_items,
+        PageInfo {
+            next_cursor,
+            prev_cursor,
+        },
+    )
+}
+
+/// Parses legacy filter strings and/or a predicate into one filter (`None`: no restriction).
+fn parse_candidates(
+    filters: &[String],
+    predicate: Option<&Value>,
+) -> CatalogResult<Option<Filter>> {
+    let mut parts = Vec::new();
+    if let Some(f) = parse_filter_params(filters).map_err(input)? {
+        parts.push(f);
+    }
+    if let Some(p) = predicate {
+        parts.push(parse_predicate(p).map_err(input)?);
+    }
+    Ok((!parts.is_empty()).then_some(Filter::All(parts)))
 }
 
 /// Parses `<field>,<asc|desc>` (by-query GET `orderField`).
@@ -180,104 +505,6 @@ impl<'a> Query<'a> {
         Query { store, org }
     }
 
-    /// Every uid, sorted (the `metadata.uid` postings).
-    pub fn universe(&self) -> CatalogResult<Uids> {
-        self.collect("metadata.uid", None, false)
-    }
-
-    /// Uids with postings of `field` (exactly `value`, or starting with it unless `exact`;
-    /// all non-null and null ones for `None`), sorted.
-    fn collect(&self, field: &str, value: Option<&str>, exact: bool) -> CatalogResult<Uids> {
-        let mut out: Vec<Uid> = Vec::new();
-        let mut values = 0usize;
-        let mut last: Option<String> = None;
-        self.store
-            .visit_postings(self.org, field, value, exact, false, |v, uid, _| {
-                if last.as_deref() != v {
-                    values += 1;
-                    last = v.map(str::to_owned);
-                }
-                out.push(uid.clone());
-                true
-            })?;
-        // One value's uids come sorted; several values need a merge.
-        Ok(if values > 1 || value.is_none() {
-            sorted(out)
-        } else {
-            out
-        })
-    }
-
-    /// The uids matching `filter`, sorted.
-    pub fn evaluate(&self, filter: &Filter) -> CatalogResult<Uids> {
-        Ok(match filter {
-            Filter::In(key, values) if values.len() == 1 => {
-                self.collect(key, Some(&values[0]), true)?
-            }
-            Filter::In(key, values) => {
-                let mut acc = Vec::new();
-                for value in values {
-                    acc = union(&acc, &self.collect(key, Some(value), true)?);
-                }
-                acc
-            }
-            Filter::Exists(key) => self.collect(key, None, false)?,
-            Filter::Prefix(key, prefix) => self.collect(key, Some(prefix), false)?,
-            Filter::Not(inner) => difference(&self.universe()?, &self.evaluate(inner)?),
-            Filter::Any(items) => {
-                let mut acc = Vec::new();
-                for item in items {
-                    acc = union(&acc, &self.evaluate(item)?);
-                }
-                acc
-            }
-            Filter::All(items) => {
-                let (negative, positive): (Vec<&Filter>, Vec<&Filter>) =
-                    items.iter().partition(|f| matches!(f, Filter::Not(_)));
-                let mut acc: Option<Uids> = None;
-                for item in positive {
-                    let set = self.evaluate(item)?;
-                    acc = Some(match acc {
-                        None => set,
-                        Some(acc) => intersect(&acc, &set),
-                    });
-                    if acc.as_ref().is_some_and(Vec::is_empty) {
-                        return Ok(Vec::new());
-                    }
-                }
-                let mut acc = match acc {
-                    Some(acc) => acc,
-                    None => self.universe()?,
-                };
-                for item in negative {
-                    if let Filter::Not(inner) = item {
-                        acc = difference(&acc, &self.evaluate(inner)?);
-                    }
-                }
-                acc
-            }
-        })
-    }
-
-    /// The uids matching legacy filter strings and/or a predicate (`None`: no restriction).
-    pub fn candidates(
-        &self,
-        filters: &[String],
-        predicate: Option<&Value>,
-    ) -> CatalogResult<Option<Uids>> {
-        let mut parts = Vec::new();
-        if let Some(f) = parse_filter_params(filters).map_err(input)? {
-            parts.push(f);
-        }
-        if let Some(p) = predicate {
-            parts.push(parse_predicate(p).map_err(input)?);
-        }
-        if parts.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(self.evaluate(&Filter::All(parts))?))
-    }
-
     fn load(&self, uid: &str) -> CatalogResult<Option<Value>> {
         Ok(self.store.entity(self.org, uid)?)
     }
@@ -314,80 +541,38 @@ impl<'a> Query<'a> {
             .filter(|o| !o.is_empty())
             .map(parse_legacy_order)
             .collect::<CatalogResult<Vec<_>>>()?;
-        let candidates = self.candidates(&request.filter, None)?;
-        let ordered: Vec<String> = if orders.is_empty() {
-            let set: Option<HashSet<&str>> = candidates
-                .as_ref()
-                .map(|c| c.iter().map(|u| &**u).collect());
-            self.store
-                .refs(self.org)?
-                .into_iter()
-                .filter(|(_, uid)| set.as_ref().is_none_or(|s| s.contains(uid.as_str())))
-                .map(|(_, uid)| uid)
-                .collect()
-        } else {
-            let uids = match candidates {
-                Some(c) => c,
-                None => self.universe()?,
+        let filter = parse_candidates(&request.filter, None)?;
+        let (page, next_after) = self.store.read_index(self.org, |ix| {
+            let view = View { ix };
+            let candidates = view.candidates(filter.as_ref());
+            let ordered: Vec<Slot> = if orders.is_empty() {
+                let set = candidates.as_ref().map(|c| SlotSet::new(ix, c));
+                ix.ref_slots()
+                    .map(|(_, slot)| slot)
+                    .filter(|slot| set.as_ref().is_none_or(|s| s.contains(*slot)))
+                    .collect()
+            } else {
+                let slots = candidates.unwrap_or_else(|| view.universe());
+                sort_by_fields(ix, slots, &orders)
             };
-            self.sort_by_fields(uids, &orders)?
-        };
-        let start = offset.unwrap_or(0).min(ordered.len());
-        let end = limit.map_or(ordered.len(), |l| (start + l).min(ordered.len()));
-        let next_after = match limit {
-            Some(l) if end < ordered.len() => Some(encode(&serde_json::json!({
-                "limit": l, "offset": start + l
-            }))),
-            _ => None,
-        };
+            let start = offset.unwrap_or(0).min(ordered.len());
+            let end = limit.map_or(ordered.len(), |l| (start + l).min(ordered.len()));
+            let next_after = match limit {
+                Some(l) if end < ordered.len() => Some(encode(&serde_json::json!({
+                    "limit": l, "offset": start + l
+                }))),
+                _ => None,
+            };
+            let page: Vec<String> = ordered[start..end]
+                .iter()
+                .map(|s| ix.uid(*s).to_owned())
+                .collect();
+            (page, next_after)
+        })?;
         Ok(EntitiesResponse {
-            entities: self.load_all(&ordered[start..end], &fields)?,
+            entities: self.load_all(&page, &fields)?,
             next_after,
         })
-    }
-
-    /// Sorts uids by several fields, missing values last, ties by uid (legacy `order`).
-    fn sort_by_fields(&self, uids: Uids, orders: &[OrderBy]) -> CatalogResult<Vec<String>> {
-        let wanted: HashSet<&str> = uids.iter().map(|u| &**u).collect();
-        let mut maps: Vec<HashMap<Uid, String>> = Vec::new();
-        for order in orders {
-            let mut map = HashMap::new();
-            self.store.visit_postings(
-                self.org,
-                &order.field.to_lowercase(),
-                None,
-                false,
-                false,
-                |value, uid, _| {
-                    if let Some(v) = value
-                        && wanted.contains(&**uid)
-                    {
-                        map.entry(uid.clone()).or_insert_with(|| v.to_owned());
-                    }
-                    true
-                },
-            )?;
-            maps.push(map);
-        }
-        let mut uids = uids;
-        uids.sort_by(|a, b| {
-            for (order, map) in orders.iter().zip(&maps) {
-                let ord = match (map.get(a), map.get(b)) {
-                    (None, None) => Ordering::Equal,
-                    (None, Some(_)) => Ordering::Greater,
-                    (Some(_), None) => Ordering::Less,
-                    (Some(x), Some(y)) => match order.order {
-                        SortOrder::Asc => x.cmp(y),
-                        SortOrder::Desc => y.cmp(x),
-                    },
-                };
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-            a.cmp(b)
-        });
-        Ok(uids.iter().map(|u| u.to_string()).collect())
     }
 
     /// `GET`/`POST /entities/by-query`.
@@ -476,159 +661,46 @@ impl<'a> Query<'a> {
         let sort = cursor.order_fields.first().cloned();
         let sort_key = sort.as_ref().map(|s| s.field.to_lowercase());
 
-        let mut candidates = self.candidates(&cursor.filter, cursor.query.as_ref())?;
-        if let Some(ft) = &cursor.full_text_filter {
-            let term = ft.term.trim().to_lowercase();
-            if !term.is_empty() {
-                let fields: Vec<String> = if ft.fields.is_empty() {
-                    vec![sort_key.clone().unwrap_or_else(|| "metadata.uid".into())]
-                } else {
-                    ft.fields.iter().map(|f| f.to_lowercase()).collect()
-                };
-                let mut matched = Vec::new();
-                for field in &fields {
-                    self.store.visit_postings(
-                        self.org,
-                        field,
-                        None,
-                        false,
-                        false,
-                        |value, uid, _| {
-                            if value.is_some_and(|v| v.contains(&term)) {
-                                matched.push(uid.clone());
-                            }
-                            true
-                        },
-                    )?;
-                }
-                let matched = sorted(matched);
-                candidates = Some(match candidates {
-                    Some(c) => intersect(&c, &matched),
-                    None => matched,
-                });
-            }
-        }
-
-        // The full ordered listing as (sort value, uid).
-        let ordered: Vec<(Option<String>, Uid)> = match (&sort, &sort_key) {
-            (Some(sort), Some(key)) => {
-                let wanted: Option<HashSet<&str>> = candidates
-                    .as_ref()
-                    .map(|c| c.iter().map(|u| &**u).collect());
-                let mut seen: HashSet<Uid> = HashSet::new();
-                let mut out = Vec::new();
-                let reverse = sort.order == SortOrder::Desc;
-                self.store.visit_postings(
-                    self.org,
-                    key,
-                    None,
-                    false,
-                    reverse,
-                    |value, uid, _| {
-                        if let Some(v) = value
-                            && wanted.as_ref().is_none_or(|w| w.contains(&**uid))
-                            && seen.insert(uid.clone())
-                        {
-                            out.push((Some(v.to_owned()), uid.clone()));
-                        }
-                        true
+        let filter = parse_candidates(&cursor.filter, cursor.query.as_ref())?;
+        self.store
+            .read_index(self.org, |ix| {
+                page_of(
+                    ix,
+                    &filter,
+                    &cursor,
+                    sort.as_ref(),
+                    sort_key.as_deref(),
+                    PageArgs {
+                        limit,
+                        offset: request.offset,
+                        exclude_total,
+                        initial,
                     },
-                )?;
-                out
-            }
-            _ => match candidates {
-                Some(c) => c.into_iter().map(|u| (None, u)).collect(),
-                None => self.universe()?.into_iter().map(|u| (None, u)).collect(),
-            },
-        };
-        let desc = sort.as_ref().is_some_and(|s| s.order == SortOrder::Desc);
-        // Position of `key` in the listing: elements strictly before it.
-        let before = |key: &(Option<String>, String)| {
-            ordered.partition_point(|e| {
-                let ord = (&e.0, &*e.1).cmp(&(&key.0, key.1.as_str()));
-                if desc {
-                    ord == Ordering::Greater
-                } else {
-                    ord == Ordering::Less
-                }
+                )
             })
-        };
-        let (start, end, has_more) = if cursor.is_previous {
-            let end = cursor.order_field_values.as_ref().map_or(0, &before);
-            (end.saturating_sub(limit), end, true)
-        } else {
-            let start = match &cursor.order_field_values {
-                Some(last) => {
-                    let pos = before(last);
-                    if ordered
-                        .get(pos)
-                        .is_some_and(|e| e.0 == last.0 && *e.1 == *last.1)
-                    {
-                        pos + 1
-                    } else {
-                        pos
-                    }
-                }
-                None => request.offset.unwrap_or(0).min(ordered.len()),
-            };
-            let end = (start + limit).min(ordered.len());
-            (start, end, limit > 0 && end < ordered.len())
-        };
-        let rows = &ordered[start..end];
-        let total_items = if exclude_total {
-            0
-        } else {
-            cursor.total_items.unwrap_or(ordered.len())
-        };
-        let key = |e: &(Option<String>, Uid)| (e.0.clone(), e.1.to_string());
-        let first_values = cursor
-            .first_sort_field_values
-            .clone()
-            .or_else(|| rows.first().map(key));
-        let next_cursor = (has_more && !rows.is_empty()).then(|| {
-            encode(&Cursor {
-                order_field_values: rows.last().map(key),
-                first_sort_field_values: first_values.clone(),
-                is_previous: false,
-                total_items: (!exclude_total).then_some(total_items),
-                ..cursor.clone()
-            })
-        });
-        let prev_cursor = (!initial
-            && !rows.is_empty()
-            && rows.first().map(key) != cursor.first_sort_field_values)
-            .then(|| {
-                encode(&Cursor {
-                    order_field_values: rows.first().map(key),
-                    first_sort_field_values: cursor.first_sort_field_values.clone(),
-                    is_previous: true,
-                    total_items: (!exclude_total).then_some(total_items),
-                    ..cursor.clone()
-                })
-            });
-        let uids: Vec<String> = rows.iter().map(|(_, u)| u.to_string()).collect();
-        Ok((
-            uids,
-            total_items,
-            PageInfo {
-                next_cursor,
-                prev_cursor,
-            },
-        ))
+            .map_err(CatalogError::from)
     }
 
     /// `POST /entities/by-refs`.
     pub fn by_refs(&self, request: &EntitiesBatchRequest) -> CatalogResult<EntitiesBatchResponse> {
         let fields = parse_fields(&request.fields).map_err(input)?;
-        let allowed = self.candidates(&request.filter, request.query.as_ref())?;
-        let mut items = Vec::with_capacity(request.entity_refs.len());
-        for entity_ref in &request.entity_refs {
-            let uid = self.store.uid_by_ref(self.org, entity_ref)?;
-            let uid = uid.filter(|u| {
-                allowed
-                    .as_ref()
-                    .is_none_or(|a| a.binary_search_by(|x| (**x).cmp(u.as_str())).is_ok())
-            });
+        let filter = parse_candidates(&request.filter, request.query.as_ref())?;
+        let uids: Vec<Option<String>> = self.store.read_index(self.org, |ix| {
+            let allowed = View { ix }
+                .candidates(filter.as_ref())
+                .map(|c| SlotSet::new(ix, &c));
+            request
+                .entity_refs
+                .iter()
+                .map(|entity_ref| {
+                    ix.slot_by_ref(&entity_ref.to_lowercase())
+                        .filter(|s| allowed.as_ref().is_none_or(|a| a.contains(*s)))
+                        .map(|s| ix.uid(s).to_owned())
+                })
+                .collect()
+        })?;
+        let mut items = Vec::with_capacity(uids.len());
+        for uid in uids {
             items.push(match uid {
                 Some(uid) => self.load(&uid)?.map(|e| project(e, &fields)),
                 None => None,
@@ -639,39 +711,38 @@ impl<'a> Query<'a> {
 
     /// `GET`/`POST /entity-facets`.
     pub fn facets(&self, request: &FacetsRequest) -> CatalogResult<FacetsResponse> {
-        let candidates = self.candidates(&request.filter, request.query.as_ref())?;
-        let wanted: Option<HashSet<&str>> = candidates
-            .as_ref()
-            .map(|c| c.iter().map(|u| &**u).collect());
-        let mut facets = BTreeMap::new();
-        for facet in request.facet.iter().chain(&request.facets) {
-            let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-            self.store.visit_postings(
-                self.org,
-                &facet.to_lowercase(),
-                None,
-                false,
-                false,
-                |value, uid, original| {
-                    if value.is_some() && wanted.as_ref().is_none_or(|w| w.contains(&**uid)) {
-                        let original = original.unwrap_or_default();
-                        match counts.get_mut(original) {
-                            Some(n) => *n += 1,
-                            None => {
-                                counts.insert(original.to_owned(), 1);
-                            }
+        let filter = parse_candidates(&request.filter, request.query.as_ref())?;
+        let facets = self.store.read_index(self.org, |ix| {
+            let wanted = View { ix }
+                .candidates(filter.as_ref())
+                .map(|c| SlotSet::new(ix, &c));
+            let mut facets = BTreeMap::new();
+            for facet in request.facet.iter().chain(&request.facets) {
+                let mut counts: HashMap<&str, usize> = HashMap::new();
+                ix.visit_slots(
+                    &facet.to_lowercase(),
+                    None,
+                    false,
+                    false,
+                    |value, slot, original| {
+                        if value.is_some() && wanted.as_ref().is_none_or(|w| w.contains(slot)) {
+                            *counts.entry(original.unwrap_or_default()).or_default() += 1;
                         }
-                    }
-                    true
-                },
-            )?;
-            let mut values: Vec<Facet> = counts
-                .into_iter()
-                .map(|(value, count)| Facet { value, count })
-                .collect();
-            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            facets.insert(facet.clone(), values);
-        }
+                        true
+                    },
+                );
+                let mut values: Vec<Facet> = counts
+                    .into_iter()
+                    .map(|(value, count)| Facet {
+                        value: value.to_owned(),
+                        count,
+                    })
+                    .collect();
+                values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+                facets.insert(facet.clone(), values);
+            }
+            facets
+        })?;
         Ok(FacetsResponse { facets })
     }
 

@@ -1,93 +1,50 @@
 //! The derived indexes of one organization, held in memory: refs, search postings (field →
-//! value → uids), relations by source, which producer emits which entity, pending failures.
+//! value → entities), relations by source, which producer emits which entity, pending failures.
 //!
 //! They are a pure function of the stored entities and records, rebuilt from them when an
 //! organization is first used and updated after every applied batch, so they can never
 //! disagree with what a crash left on disk. See the crate docs for why they are not persisted.
+//!
+//! Memory is the constraint (every entity has ~35 postings): an entity is a [`Slot`] (a `u32`)
+//! everywhere, its uid string is kept once; entity refs, relation types and producers are
+//! interned and shared; a posting is one `u32` in a list sorted by uid; the value as written is
+//! kept only where it differs from the lowercased value; `metadata.uid` postings are not stored
+//! at all (they are the slot table itself). Entity bodies are never held: they are read from
+//! the store on demand.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::ops::Bound;
 use std::sync::Arc;
 
+use hashbrown::HashTable;
+
 use super::search::Posting;
 
-/// A uid, shared between every index entry of the entity.
-pub type Uid = Arc<str>;
+/// An entity's number in the index (stable while the entity exists; reused after deletion).
+pub type Slot = u32;
 
-/// Uids with the value as written (`None` when it equals the lowercased value), sorted by uid
-/// between batches: appended unsorted while a batch applies, sorted by [`OrgIndex::finish`].
-#[derive(Debug, Default)]
-struct Uids {
-    items: Vec<(Uid, Option<Box<str>>)>,
-    sorted: bool,
-}
+/// Lists longer than this are appended unsorted during a batch and sorted once by
+/// [`OrgIndex::finish`]; shorter ones are kept sorted on every insert.
+const SORT_LATER: usize = 64;
 
-impl Uids {
-    fn insert(&mut self, uid: Uid, original: Option<Box<str>>) {
-        if self.sorted
-            && let Some((last, _)) = self.items.last()
-            && *last >= uid
-        {
-            self.sorted = false;
-        }
-        if self.items.is_empty() {
-            self.sorted = true;
-        }
-        self.items.push((uid, original));
-    }
-
-    fn remove(&mut self, uid: &str) {
-        if self.sorted {
-            if let Ok(i) = self.items.binary_search_by(|(u, _)| (**u).cmp(uid)) {
-                self.items.remove(i);
-            }
-        } else {
-            self.items.retain(|(u, _)| &**u != uid);
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    fn finish(&mut self) {
-        if !self.sorted {
-            self.items.sort_by(|a, b| a.0.cmp(&b.0));
-            self.items.dedup_by(|a, b| a.0 == b.0);
-            self.sorted = true;
-        }
-    }
-}
-
-/// The postings of one field: lowercased value → uids, and the uids with a `null` value.
-#[derive(Debug, Default)]
-struct ValueMap {
-    values: BTreeMap<Box<str>, Uids>,
-    nulls: Uids,
-}
-
-impl ValueMap {
-    fn is_empty(&self) -> bool {
-        self.values.is_empty() && self.nulls.is_empty()
-    }
-}
+/// The field whose postings are the slot table itself.
+const UID_FIELD: &str = "metadata.uid";
 
 /// One change to the derived indexes, applied after its batch is durable.
 #[derive(Debug, Clone)]
 pub enum IndexOp {
-    /// Postings of an entity appear.
+    /// Postings of an entity (uid) appear.
     AddPostings(String, Vec<Posting>),
-    /// Postings of an entity disappear.
+    /// Postings of an entity (uid) disappear.
     RemovePostings(String, Vec<Posting>),
-    /// `origin` emits `[source, type, target]`.
+    /// `origin` (uid) emits `[source, type, target]`.
     AddRelation(String, [String; 3]),
-    /// `origin` no longer emits `[source, type, target]`.
+    /// `origin` (uid) no longer emits `[source, type, target]`.
     RemoveRelation(String, [String; 3]),
-    /// `producer` emits `entity_ref` (uid).
-    Produced(String, String, String),
-    /// `producer` no longer emits `entity_ref`.
-    Unproduced(String, String),
-    /// An entity is stored under (uid, ref) with this content hash and producer.
+    /// An entity is stored under (uid, ref) with this content hash and producer; the producer's
+    /// membership follows from it.
     Record(RecordMeta),
     /// An entity (uid) is gone.
     Forget(String),
@@ -110,126 +67,404 @@ pub struct RecordMeta {
     pub producer: Option<String>,
 }
 
+/// A content hash: the 32 bytes of a lowercase SHA-256 hex digest, or the text as given.
+#[derive(Debug, Clone)]
+enum Hash {
+    Sha([u8; 32]),
+    Other(Box<str>),
+}
+
+impl Hash {
+    fn new(text: &str) -> Self {
+        let mut bytes = [0u8; 32];
+        let lowercase = !text.bytes().any(|b| b.is_ascii_uppercase());
+        match hex::decode_to_slice(text, &mut bytes) {
+            Ok(()) if lowercase => Hash::Sha(bytes),
+            _ => Hash::Other(text.into()),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Hash::Sha(bytes) => hex::encode(bytes),
+            Hash::Other(text) => text.to_string(),
+        }
+    }
+}
+
+/// What the index knows about one slot.
+#[derive(Debug)]
+struct SlotEntry {
+    uid: Box<str>,
+    entity_ref: Option<u32>,
+    hash: Hash,
+    producer: Option<u32>,
+    /// Has a record and was not forgotten.
+    live: bool,
+}
+
+/// Interned strings (refs, relation types, producers) with use counts, shared by id.
+#[derive(Debug, Default)]
+struct Names {
+    text: Vec<Option<(Arc<str>, u32)>>,
+    ids: HashMap<Arc<str>, u32>,
+    free: Vec<u32>,
+}
+
+impl Names {
+    fn acquire(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            if let Some((_, uses)) = &mut self.text[id as usize] {
+                *uses += 1;
+            }
+            return id;
+        }
+        let shared: Arc<str> = Arc::from(name);
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.text[id as usize] = Some((shared.clone(), 1));
+                id
+            }
+            None => {
+                self.text.push(Some((shared.clone(), 1)));
+                (self.text.len() - 1) as u32
+            }
+        };
+        self.ids.insert(shared, id);
+        id
+    }
+
+    fn release(&mut self, id: u32) {
+        let Some(Some((name, uses))) = self.text.get_mut(id as usize) else {
+            return;
+        };
+        *uses -= 1;
+        if *uses == 0 {
+            let name = name.clone();
+            self.ids.remove(&name);
+            self.text[id as usize] = None;
+            self.free.push(id);
+        }
+    }
+
+    fn id(&self, name: &str) -> Option<u32> {
+        self.ids.get(name).copied()
+    }
+
+    fn get(&self, id: u32) -> &Arc<str> {
+        static EMPTY: std::sync::LazyLock<Arc<str>> = std::sync::LazyLock::new(|| Arc::from(""));
+        match self.text.get(id as usize) {
+            Some(Some((name, _))) => name,
+            _ => &EMPTY,
+        }
+    }
+}
+
+/// Slots, one without a heap allocation (most values belong to one entity).
+#[derive(Debug)]
+enum SlotList {
+    One(Slot),
+    Many(Vec<Slot>),
+}
+
+impl Default for SlotList {
+    fn default() -> Self {
+        SlotList::Many(Vec::new())
+    }
+}
+
+impl SlotList {
+    fn as_slice(&self) -> &[Slot] {
+        match self {
+            SlotList::One(slot) => std::slice::from_ref(slot),
+            SlotList::Many(slots) => slots,
+        }
+    }
+
+    fn vec(&mut self) -> &mut Vec<Slot> {
+        if let SlotList::One(slot) = *self {
+            *self = SlotList::Many(vec![slot]);
+        }
+        match self {
+            SlotList::Many(slots) => slots,
+            SlotList::One(_) => unreachable!("converted above"),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.as_slice().is_empty()
+    }
+}
+
+/// The entities having one value of one field, sorted by uid between batches, with the
+/// value as they wrote it where that is not the lowercased value.
+#[derive(Debug, Default)]
+struct Postings {
+    slots: SlotList,
+    /// As written by every slot not listed in `except` (`None`: the lowercased value).
+    original: Option<Box<str>>,
+    /// Slots that wrote something else than `original`.
+    except: Option<Box<Exceptions>>,
+}
+
+/// Slots whose value as written differs from their value's common spelling.
+type Exceptions = Vec<(Slot, Option<Box<str>>)>;
+
+impl Postings {
+    fn original_of(&self, slot: Slot) -> Option<&str> {
+        if let Some(except) = &self.except
+            && let Some((_, o)) = except.iter().find(|(s, _)| *s == slot)
+        {
+            return o.as_deref();
+        }
+        self.original.as_deref()
+    }
+
+    fn set_original(&mut self, slot: Slot, original: Option<Box<str>>) {
+        if self.slots.is_empty() {
+            self.original = original;
+        } else if original != self.original {
+            self.except
+                .get_or_insert_with(Default::default)
+                .push((slot, original));
+        }
+    }
+
+    /// Adds `slot`; returns true when the list must be sorted by [`OrgIndex::finish`].
+    /// (One posting per entity and value: a second spelling of the same value is ignored.)
+    fn insert(&mut self, slot: Slot, original: Option<Box<str>>, uids: &Uids) -> bool {
+        if self.slots.is_empty() {
+            self.set_original(slot, original);
+            self.slots = SlotList::One(slot);
+            return false;
+        }
+        if self.slots.as_slice().len() >= SORT_LATER {
+            let last = *self.slots.as_slice().last().expect("not empty");
+            if last == slot {
+                return false;
+            }
+            self.set_original(slot, original);
+            self.slots.vec().push(slot);
+            return uids.cmp(last, slot) == Ordering::Greater;
+        }
+        match self
+            .slots
+            .as_slice()
+            .binary_search_by(|s| uids.cmp(*s, slot))
+        {
+            Ok(_) => false,
+            Err(i) => {
+                self.set_original(slot, original);
+                self.slots.vec().insert(i, slot);
+                false
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: Slot, uids: &Uids) {
+        if let Some(except) = &mut self.except {
+            except.retain(|(s, _)| *s != slot);
+            if except.is_empty() {
+                self.except = None;
+            }
+        }
+        match &mut self.slots {
+            SlotList::One(s) if *s == slot => self.slots = SlotList::Many(Vec::new()),
+            SlotList::One(_) => {}
+            SlotList::Many(slots) => remove_slot(slots, slot, uids),
+        }
+    }
+}
+
+/// Removes `slot` from a list sorted by uid (or, mid-batch, not yet sorted).
+fn remove_slot(slots: &mut Vec<Slot>, slot: Slot, uids: &Uids) {
+    let at = match slots.binary_search_by(|s| uids.cmp(*s, slot)) {
+        Ok(i) if slots[i] == slot => Some(i),
+        _ => slots.iter().position(|s| *s == slot),
+    };
+    if let Some(i) = at {
+        slots.remove(i);
+    }
+}
+
+/// The postings of one field: lowercased value → postings, and the `null` postings.
+#[derive(Debug, Default)]
+struct Field {
+    values: BTreeMap<Box<str>, Postings>,
+    nulls: Postings,
+}
+
+/// The slot table: uid per slot and uid → slot, each uid stored once.
+#[derive(Debug, Default)]
+struct Uids {
+    entries: Vec<Option<SlotEntry>>,
+    by_uid: HashTable<Slot>,
+    hasher: RandomState,
+    free: Vec<Slot>,
+}
+
+impl Uids {
+    fn uid(&self, slot: Slot) -> &str {
+        self.entries
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .map_or("", |e| &e.uid)
+    }
+
+    fn cmp(&self, a: Slot, b: Slot) -> Ordering {
+        self.uid(a).cmp(self.uid(b))
+    }
+
+    fn find(&self, uid: &str) -> Option<Slot> {
+        let hash = self.hasher.hash_one(uid);
+        self.by_uid
+            .find(hash, |s| {
+                self.entries[*s as usize]
+                    .as_ref()
+                    .is_some_and(|e| &*e.uid == uid)
+            })
+            .copied()
+    }
+
+    fn get_or_insert(&mut self, uid: &str) -> Slot {
+        if let Some(slot) = self.find(uid) {
+            return slot;
+        }
+        let entry = SlotEntry {
+            uid: uid.into(),
+            entity_ref: None,
+            hash: Hash::Other("".into()),
+            producer: None,
+            live: false,
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.entries[slot as usize] = Some(entry);
+                slot
+            }
+            None => {
+                self.entries.push(Some(entry));
+                (self.entries.len() - 1) as Slot
+            }
+        };
+        let Uids {
+            entries,
+            by_uid,
+            hasher,
+            ..
+        } = self;
+        by_uid.insert_unique(hasher.hash_one(uid), slot, |s| {
+            hasher.hash_one(entries[*s as usize].as_ref().map_or("", |e| &*e.uid))
+        });
+        slot
+    }
+
+    fn entry(&self, slot: Slot) -> Option<&SlotEntry> {
+        self.entries.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    fn entry_mut(&mut self, slot: Slot) -> Option<&mut SlotEntry> {
+        self.entries.get_mut(slot as usize).and_then(Option::as_mut)
+    }
+
+    /// Frees a slot that is no longer referenced.
+    fn free(&mut self, slot: Slot) {
+        let Some(entry) = self.entries.get_mut(slot as usize).and_then(Option::take) else {
+            return;
+        };
+        let hash = self.hasher.hash_one(&*entry.uid);
+        if let Ok(found) = self.by_uid.find_entry(hash, |s| *s == slot) {
+            found.remove();
+        }
+        self.free.push(slot);
+    }
+}
+
+/// Which list [`OrgIndex::finish`] must sort.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Unsorted {
+    Universe,
+    Nulls(Box<str>),
+    Value(Box<str>, Box<str>),
+}
+
 /// The derived indexes of one organization.
 #[derive(Debug, Default)]
 pub struct OrgIndex {
-    refs: BTreeMap<String, Uid>,
-    meta: HashMap<Uid, RecordMeta>,
-    pending: std::collections::HashSet<String>,
+    uids: Uids,
+    names: Names,
+    /// Lowercased ref → slot, ordered.
+    refs: BTreeMap<Arc<str>, Slot>,
+    /// Every live slot, sorted by uid (the `metadata.uid` postings).
+    universe: Vec<Slot>,
+    fields: HashMap<Box<str>, Field>,
+    /// Source ref → (type, target, origin), all interned, sorted.
+    relations: HashMap<u32, Vec<(u32, u32, Slot)>>,
+    produced: HashMap<u32, HashSet<Slot>>,
+    pending: HashSet<String>,
     tombstones: HashMap<String, u64>,
-    uids: HashMap<Box<str>, Uid>,
-    fields: HashMap<Box<str>, ValueMap>,
-    relations: HashMap<String, BTreeSet<(String, String, Uid)>>,
-    produced: HashMap<String, BTreeMap<String, Uid>>,
+    unsorted: HashSet<Unsorted>,
+    forgotten: Vec<Slot>,
 }
 
 impl OrgIndex {
-    fn uid(&mut self, uid: &str) -> Uid {
-        if let Some(u) = self.uids.get(uid) {
-            return u.clone();
-        }
-        let shared: Uid = Arc::from(uid);
-        self.uids.insert(uid.into(), shared.clone());
-        shared
-    }
-
     /// Applies one change.
     pub fn apply(&mut self, op: IndexOp) {
         match op {
             IndexOp::AddPostings(uid, postings) => {
-                let uid = self.uid(&uid);
+                let slot = self.uids.get_or_insert(&uid);
                 for p in postings {
-                    let original = match &p.value {
-                        Some(v) if *v == p.original => None,
-                        _ if p.original.is_empty() => None,
-                        _ => Some(p.original.into_boxed_str()),
-                    };
-                    let field = match self.fields.get_mut(p.key.as_str()) {
-                        Some(field) => field,
-                        None => self.fields.entry(p.key.into_boxed_str()).or_default(),
-                    };
-                    let uids = match p.value {
-                        None => &mut field.nulls,
-                        Some(value) => match field.values.get_mut(value.as_str()) {
-                            Some(uids) => uids,
-                            None => field.values.entry(value.into_boxed_str()).or_default(),
-                        },
-                    };
-                    uids.insert(uid.clone(), original);
+                    self.add_posting(slot, p);
                 }
             }
             IndexOp::RemovePostings(uid, postings) => {
+                let Some(slot) = self.uids.find(&uid) else {
+                    return;
+                };
                 for p in postings {
-                    let Some(field) = self.fields.get_mut(p.key.as_str()) else {
-                        continue;
-                    };
-                    match &p.value {
-                        None => {
-                            field.nulls.remove(uid.as_str());
-                        }
-                        Some(value) => {
-                            if let Some(uids) = field.values.get_mut(value.as_str()) {
-                                uids.remove(uid.as_str());
-                                if uids.is_empty() {
-                                    field.values.remove(value.as_str());
-                                }
-                            }
-                        }
-                    }
-                    if field.is_empty() {
-                        self.fields.remove(p.key.as_str());
-                    }
+                    self.remove_posting(slot, &p);
                 }
             }
             IndexOp::AddRelation(origin, [source, kind, target]) => {
-                let origin = self.uid(&origin);
-                self.relations
-                    .entry(source)
-                    .or_default()
-                    .insert((kind, target, origin));
+                let origin = self.uids.get_or_insert(&origin);
+                let source = self.names.acquire(&source);
+                let kind = self.names.acquire(&kind);
+                let target = self.names.acquire(&target);
+                let list = self.relations.entry(source).or_default();
+                let item = (kind, target, origin);
+                match list.binary_search(&item) {
+                    Ok(_) => {
+                        for id in [source, kind, target] {
+                            self.names.release(id);
+                        }
+                    }
+                    Err(i) => list.insert(i, item),
+                }
             }
             IndexOp::RemoveRelation(origin, [source, kind, target]) => {
-                if let Some(set) = self.relations.get_mut(&source) {
-                    let origin: Uid = Arc::from(origin.as_str());
-                    set.remove(&(kind, target, origin));
-                    if set.is_empty() {
+                let (Some(origin), Some(source), Some(kind), Some(target)) = (
+                    self.uids.find(&origin),
+                    self.names.id(&source),
+                    self.names.id(&kind),
+                    self.names.id(&target),
+                ) else {
+                    return;
+                };
+                let Some(list) = self.relations.get_mut(&source) else {
+                    return;
+                };
+                if let Ok(i) = list.binary_search(&(kind, target, origin)) {
+                    list.remove(i);
+                    if list.is_empty() {
                         self.relations.remove(&source);
                     }
-                }
-            }
-            IndexOp::Produced(producer, entity_ref, uid) => {
-                let uid = self.uid(&uid);
-                self.produced
-                    .entry(producer)
-                    .or_default()
-                    .insert(entity_ref, uid);
-            }
-            IndexOp::Unproduced(producer, entity_ref) => {
-                if let Some(map) = self.produced.get_mut(&producer) {
-                    map.remove(&entity_ref);
-                    if map.is_empty() {
-                        self.produced.remove(&producer);
+                    for id in [source, kind, target] {
+                        self.names.release(id);
                     }
                 }
             }
-            IndexOp::Record(meta) => {
-                let uid = self.uid(&meta.uid);
-                if let Some(old) = self.meta.get(&uid)
-                    && old.entity_ref != meta.entity_ref
-                {
-                    self.refs.remove(&old.entity_ref);
-                }
-                self.refs.insert(meta.entity_ref.clone(), uid.clone());
-                self.meta.insert(uid, meta);
-            }
-            IndexOp::Forget(uid) => {
-                if let Some(meta) = self.meta.remove(uid.as_str())
-                    && self.refs.get(&meta.entity_ref).is_some_and(|u| **u == *uid)
-                {
-                    self.refs.remove(&meta.entity_ref);
-                }
-                self.uids.remove(uid.as_str());
-            }
+            IndexOp::Record(meta) => self.record(meta),
+            IndexOp::Forget(uid) => self.forget(&uid),
             IndexOp::Pending(entity_ref, true) => {
                 self.pending.insert(entity_ref);
             }
@@ -245,34 +480,228 @@ impl OrgIndex {
         }
     }
 
-    /// Sorts what the last batch appended; call after applying a batch's operations.
+    fn add_posting(&mut self, slot: Slot, p: Posting) {
+        if p.key == UID_FIELD {
+            return;
+        }
+        let original = match &p.value {
+            Some(v) if *v == p.original => None,
+            _ if p.original.is_empty() => None,
+            _ => Some(p.original.into_boxed_str()),
+        };
+        let field = match self.fields.get_mut(p.key.as_str()) {
+            Some(field) => field,
+            None => self
+                .fields
+                .entry(p.key.clone().into_boxed_str())
+                .or_default(),
+        };
+        let (postings, value) = match &p.value {
+            None => (&mut field.nulls, None),
+            Some(value) => match field.values.get_mut(value.as_str()) {
+                Some(postings) => (postings, Some(value)),
+                None => (
+                    field
+                        .values
+                        .entry(value.clone().into_boxed_str())
+                        .or_default(),
+                    Some(value),
+                ),
+            },
+        };
+        if postings.insert(slot, original, &self.uids) {
+            let key = p.key.into_boxed_str();
+            self.unsorted.insert(match value {
+                None => Unsorted::Nulls(key),
+                Some(v) => Unsorted::Value(key, v.as_str().into()),
+            });
+        }
+    }
+
+    fn remove_posting(&mut self, slot: Slot, p: &Posting) {
+        let Some(field) = self.fields.get_mut(p.key.as_str()) else {
+            return;
+        };
+        match &p.value {
+            None => field.nulls.remove(slot, &self.uids),
+            Some(value) => {
+                if let Some(postings) = field.values.get_mut(value.as_str()) {
+                    postings.remove(slot, &self.uids);
+                    if postings.slots.is_empty() {
+                        field.values.remove(value.as_str());
+                    }
+                }
+            }
+        }
+        if field.values.is_empty() && field.nulls.slots.is_empty() {
+            self.fields.remove(p.key.as_str());
+        }
+    }
+
+    fn record(&mut self, meta: RecordMeta) {
+        let slot = self.uids.get_or_insert(&meta.uid);
+        let ref_id = self.names.acquire(&meta.entity_ref);
+        let producer = meta.producer.as_deref().map(|p| self.names.acquire(p));
+        let Some(entry) = self.uids.entry_mut(slot) else {
+            return;
+        };
+        let old_ref = entry.entity_ref.replace(ref_id);
+        let old_producer = std::mem::replace(&mut entry.producer, producer);
+        entry.hash = Hash::new(&meta.hash);
+        let was_live = std::mem::replace(&mut entry.live, true);
+        if let Some(old) = old_ref {
+            let name = self.names.get(old).clone();
+            if old != ref_id && self.refs.get(&name) == Some(&slot) {
+                self.refs.remove(&name);
+            }
+            self.names.release(old);
+        }
+        self.refs.insert(self.names.get(ref_id).clone(), slot);
+        if let Some(old) = old_producer {
+            if let Some(set) = self.produced.get_mut(&old) {
+                set.remove(&slot);
+                if set.is_empty() {
+                    self.produced.remove(&old);
+                }
+            }
+            self.names.release(old);
+        }
+        if let Some(p) = producer {
+            self.produced.entry(p).or_default().insert(slot);
+        }
+        if !was_live {
+            self.universe.push(slot);
+            self.unsorted.insert(Unsorted::Universe);
+        }
+    }
+
+    fn forget(&mut self, uid: &str) {
+        let Some(slot) = self.uids.find(uid) else {
+            return;
+        };
+        let Some(entry) = self.uids.entry_mut(slot) else {
+            return;
+        };
+        if !std::mem::replace(&mut entry.live, false) {
+            return;
+        }
+        let entity_ref = entry.entity_ref.take();
+        let producer = entry.producer.take();
+        if let Some(id) = entity_ref {
+            let name = self.names.get(id).clone();
+            if self.refs.get(&name) == Some(&slot) {
+                self.refs.remove(&name);
+            }
+            self.names.release(id);
+        }
+        if let Some(p) = producer {
+            if let Some(set) = self.produced.get_mut(&p) {
+                set.remove(&slot);
+                if set.is_empty() {
+                    self.produced.remove(&p);
+                }
+            }
+            self.names.release(p);
+        }
+        remove_slot(&mut self.universe, slot, &self.uids);
+        // Freed (and its number reusable) only after the batch: later operations of the same
+        // batch may still name the uid (its relations are removed after it is forgotten).
+        self.forgotten.push(slot);
+    }
+
+    /// Sorts what the last batch appended and frees forgotten slots; call after applying a
+    /// batch's operations.
     pub fn finish(&mut self) {
-        for field in self.fields.values_mut() {
-            field.nulls.finish();
-            for uids in field.values.values_mut() {
-                uids.finish();
+        let uids = &self.uids;
+        let by_uid = |a: &Slot, b: &Slot| uids.cmp(*a, *b);
+        for unsorted in std::mem::take(&mut self.unsorted) {
+            let list = match &unsorted {
+                Unsorted::Universe => Some(&mut self.universe),
+                Unsorted::Nulls(field) => {
+                    self.fields
+                        .get_mut(field)
+                        .and_then(|f| match &mut f.nulls.slots {
+                            SlotList::Many(v) => Some(v),
+                            SlotList::One(_) => None,
+                        })
+                }
+                Unsorted::Value(field, value) => self
+                    .fields
+                    .get_mut(field)
+                    .and_then(|f| f.values.get_mut(value))
+                    .and_then(|p| match &mut p.slots {
+                        SlotList::Many(v) => Some(v),
+                        SlotList::One(_) => None,
+                    }),
+            };
+            if let Some(list) = list
+                && !list.is_sorted_by(|a, b| by_uid(a, b) != Ordering::Greater)
+            {
+                list.sort_by(by_uid);
+                list.dedup();
+            }
+        }
+        for slot in std::mem::take(&mut self.forgotten) {
+            if self.uids.entry(slot).is_some_and(|e| !e.live) {
+                self.uids.free(slot);
             }
         }
     }
 
+    // ----- reads -----
+
+    /// The uid of a slot.
+    pub fn uid(&self, slot: Slot) -> &str {
+        self.uids.uid(slot)
+    }
+
+    /// Orders slots by uid (the order of every slot list).
+    pub fn cmp_slots(&self, a: Slot, b: Slot) -> Ordering {
+        self.uids.cmp(a, b)
+    }
+
+    /// One more than the largest slot number (for per-slot tables such as bitsets).
+    pub fn slot_bound(&self) -> usize {
+        self.uids.entries.len()
+    }
+
+    /// Every entity's slot, sorted by uid.
+    pub fn universe(&self) -> &[Slot] {
+        &self.universe
+    }
+
+    /// The slot of a (lowercased) ref.
+    pub fn slot_by_ref(&self, entity_ref: &str) -> Option<Slot> {
+        self.refs.get(entity_ref).copied()
+    }
+
     /// The uid of a (lowercased) ref.
     pub fn uid_by_ref(&self, entity_ref: &str) -> Option<String> {
-        self.refs.get(entity_ref).map(|u| u.to_string())
+        self.slot_by_ref(entity_ref)
+            .map(|slot| self.uid(slot).to_owned())
     }
 
     /// The record summary of a (lowercased) ref.
     pub fn lookup(&self, entity_ref: &str) -> Option<RecordMeta> {
-        self.refs
-            .get(entity_ref)
-            .and_then(|u| self.meta.get(u))
-            .cloned()
+        let slot = self.slot_by_ref(entity_ref)?;
+        let entry = self.uids.entry(slot)?;
+        Some(RecordMeta {
+            uid: entry.uid.to_string(),
+            entity_ref: entity_ref.to_owned(),
+            hash: entry.hash.text(),
+            producer: entry.producer.map(|p| self.names.get(p).to_string()),
+        })
+    }
+
+    /// Every (ref, slot), ordered by ref.
+    pub fn ref_slots(&self) -> impl Iterator<Item = (&str, Slot)> {
+        self.refs.iter().map(|(r, s)| (&**r, *s))
     }
 
     /// Every (ref, uid), ordered by ref.
     pub fn refs(&self) -> Vec<(String, String)> {
-        self.refs
-            .iter()
-            .map(|(r, u)| (r.clone(), u.to_string()))
+        self.ref_slots()
+            .map(|(r, s)| (r.to_owned(), self.uid(s).to_owned()))
             .collect()
     }
 
@@ -292,8 +721,8 @@ impl OrgIndex {
     }
 
     /// Visits postings of `field` whose value starts with `prefix` (equals it if `exact`), in
-    /// (value, uid) order or its reverse, until `f` returns false. `prefix = None` visits all,
-    /// `null` values last.
+    /// (value, uid) order or its reverse, until `f` returns false: (lowercased value, uid,
+    /// value as written). `prefix = None` visits all, `null` values last.
     pub fn visit(
         &self,
         field: &str,
@@ -302,38 +731,43 @@ impl OrgIndex {
         reverse: bool,
         mut f: impl FnMut(Option<&str>, &str, Option<&str>) -> bool,
     ) {
-        self.visit_shared(field, prefix, exact, reverse, |v, u, o| f(v, u, o));
+        self.visit_slots(field, prefix, exact, reverse, |v, slot, o| {
+            f(v, self.uid(slot), o)
+        });
     }
 
-    /// Like [`OrgIndex::visit`], handing out the shared uid.
-    pub fn visit_shared(
-        &self,
+    /// Like [`OrgIndex::visit`], handing out slots (and values borrowed from the index).
+    pub fn visit_slots<'a>(
+        &'a self,
         field: &str,
         prefix: Option<&str>,
         exact: bool,
         reverse: bool,
-        mut f: impl FnMut(Option<&str>, &Uid, Option<&str>) -> bool,
+        mut f: impl FnMut(Option<&'a str>, Slot, Option<&'a str>) -> bool,
     ) {
+        if field == UID_FIELD {
+            self.visit_uids(prefix, exact, reverse, f);
+            return;
+        }
         let Some(field) = self.fields.get(field) else {
             return;
         };
-        let mut each = |value: Option<&str>, uids: &Uids| {
-            let iter: Box<dyn Iterator<Item = &(Uid, Option<Box<str>>)>> = if reverse {
-                Box::new(uids.items.iter().rev())
-            } else {
-                Box::new(uids.items.iter())
+        let mut each = |value: Option<&'a str>, postings: &'a Postings| {
+            let slots = postings.slots.as_slice();
+            let mut visit = |slot: &Slot| {
+                let original = postings.original_of(*slot).or(value);
+                f(value, *slot, original)
             };
-            for (uid, original) in iter {
-                if !f(value, uid, original.as_deref().or(value)) {
-                    return false;
-                }
+            if reverse {
+                slots.iter().rev().all(&mut visit)
+            } else {
+                slots.iter().all(&mut visit)
             }
-            true
         };
         match prefix {
             Some(p) if exact => {
-                if let Some(uids) = field.values.get(p) {
-                    each(Some(p), uids);
+                if let Some((v, postings)) = field.values.get_key_value(p) {
+                    each(Some(v), postings);
                 }
             }
             Some(p) => {
@@ -347,8 +781,8 @@ impl OrgIndex {
                 } else {
                     Box::new(matching.into_iter())
                 };
-                for (v, uids) in iter {
-                    if !each(Some(v), uids) {
+                for (v, postings) in iter {
+                    if !each(Some(v), postings) {
                         return;
                     }
                 }
@@ -360,8 +794,8 @@ impl OrgIndex {
                 } else {
                     Box::new(field.values.iter())
                 };
-                for (v, uids) in iter {
-                    if !each(Some(v), uids) {
+                for (v, postings) in iter {
+                    if !each(Some(v), postings) {
                         return;
                     }
                 }
@@ -370,16 +804,59 @@ impl OrgIndex {
         }
     }
 
-    /// Relations whose source is `source`: (type, target, origin uid).
+    /// `metadata.uid` postings, from the slot table (uids are lowercase UUIDs).
+    fn visit_uids<'a>(
+        &'a self,
+        prefix: Option<&str>,
+        exact: bool,
+        reverse: bool,
+        mut f: impl FnMut(Option<&'a str>, Slot, Option<&'a str>) -> bool,
+    ) {
+        let all = self.universe.as_slice();
+        let exact_slot;
+        let slots = match prefix {
+            Some(p) if exact => match self.uids.find(p) {
+                Some(slot) if self.uids.entry(slot).is_some_and(|e| e.live) => {
+                    exact_slot = [slot];
+                    &exact_slot[..]
+                }
+                _ => &[],
+            },
+            Some(p) => {
+                let start = all.partition_point(|s| self.uid(*s) < p);
+                let end = start + all[start..].partition_point(|s| self.uid(*s).starts_with(p));
+                &all[start..end]
+            }
+            None => all,
+        };
+        let mut visit = |slot: &Slot| {
+            let uid = self.uid(*slot);
+            f(Some(uid), *slot, Some(uid))
+        };
+        if reverse {
+            slots.iter().rev().all(&mut visit);
+        } else {
+            slots.iter().all(&mut visit);
+        }
+    }
+
+    /// Relations whose source is `source`: (type, target, origin uid), ordered.
     pub fn relations_from(&self, source: &str) -> Vec<(String, String, String)> {
-        self.relations
-            .get(source)
-            .map(|set| {
-                set.iter()
-                    .map(|(k, t, o)| (k.clone(), t.clone(), o.to_string()))
-                    .collect()
+        let Some(list) = self.names.id(source).and_then(|id| self.relations.get(&id)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, String, String)> = list
+            .iter()
+            .map(|(k, t, o)| {
+                (
+                    self.names.get(*k).to_string(),
+                    self.names.get(*t).to_string(),
+                    self.uid(*o).to_owned(),
+                )
             })
-            .unwrap_or_default()
+            .collect();
+        out.sort();
+        out
     }
 
     /// Whether any relation is indexed.
@@ -389,9 +866,182 @@ impl OrgIndex {
 
     /// The (entity ref, uid) pairs `producer` emits, by ref.
     pub fn produced_by(&self, producer: &str) -> Vec<(String, String)> {
-        self.produced
-            .get(producer)
-            .map(|m| m.iter().map(|(r, u)| (r.clone(), u.to_string())).collect())
-            .unwrap_or_default()
+        let Some(set) = self
+            .names
+            .id(producer)
+            .and_then(|id| self.produced.get(&id))
+        else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, String)> = set
+            .iter()
+            .filter_map(|slot| {
+                let entry = self.uids.entry(*slot)?;
+                let entity_ref = self.names.get(entry.entity_ref?);
+                Some((entity_ref.to_string(), entry.uid.to_string()))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn posting(key: &str, value: &str) -> Posting {
+        Posting {
+            key: key.into(),
+            value: Some(value.to_lowercase()),
+            original: value.into(),
+        }
+    }
+
+    fn record(uid: &str, entity_ref: &str, producer: &str) -> IndexOp {
+        IndexOp::Record(RecordMeta {
+            uid: uid.into(),
+            entity_ref: entity_ref.into(),
+            hash: "ab".repeat(32),
+            producer: Some(producer.into()),
+        })
+    }
+
+    fn uids_of(index: &OrgIndex, field: &str, value: Option<&str>) -> Vec<String> {
+        let mut out = Vec::new();
+        index.visit(field, value, value.is_some(), false, |_, uid, _| {
+            out.push(uid.to_owned());
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn long_lists_stay_sorted_by_uid_and_slots_are_reused_after_the_batch() {
+        let mut index = OrgIndex::default();
+        let uids: Vec<String> = (0..200)
+            .map(|i| format!("u{:03}", (i * 37) % 200))
+            .collect();
+        for uid in &uids {
+            index.apply(IndexOp::AddPostings(
+                uid.clone(),
+                vec![posting("kind", "Component")],
+            ));
+            index.apply(record(uid, &format!("component:default/{uid}"), "p"));
+        }
+        index.finish();
+        let mut sorted = uids.clone();
+        sorted.sort();
+        assert_eq!(uids_of(&index, "kind", Some("component")), sorted);
+        assert_eq!(
+            index
+                .universe()
+                .iter()
+                .map(|s| index.uid(*s).to_owned())
+                .collect::<Vec<_>>(),
+            sorted
+        );
+        assert_eq!(uids_of(&index, "metadata.uid", Some("u007")), vec!["u007"]);
+        assert_eq!(uids_of(&index, "metadata.uid", Some("u19")).len(), 0);
+
+        // Forget one; its slot is reused only after the batch, by a new uid.
+        let gone = index.uids.find("u007").unwrap();
+        index.apply(IndexOp::RemovePostings(
+            "u007".into(),
+            vec![posting("kind", "Component")],
+        ));
+        index.apply(IndexOp::Forget("u007".into()));
+        assert_eq!(index.uids.find("u007"), Some(gone));
+        index.finish();
+        assert_eq!(index.uids.find("u007"), None);
+        index.apply(IndexOp::AddPostings(
+            "a-new".into(),
+            vec![posting("kind", "component")],
+        ));
+        index.apply(record("a-new", "component:default/new", "p"));
+        index.finish();
+        assert_eq!(index.uids.find("a-new"), Some(gone));
+        let kinds = uids_of(&index, "kind", Some("component"));
+        assert_eq!(kinds.len(), 200);
+        assert_eq!(kinds[0], "a-new");
+        assert!(!kinds.contains(&"u007".to_owned()));
+        assert_eq!(index.count(), 200);
+        assert_eq!(index.produced_by("p").len(), 200);
+    }
+
+    #[test]
+    fn originals_are_kept_per_entity_where_they_differ() {
+        let mut index = OrgIndex::default();
+        for (uid, tag) in [("a", "Java"), ("b", "java"), ("c", "JAVA"), ("d", "Java")] {
+            index.apply(IndexOp::AddPostings(uid.into(), vec![posting("tag", tag)]));
+        }
+        index.finish();
+        let mut seen = Vec::new();
+        index.visit("tag", Some("java"), true, false, |v, uid, o| {
+            seen.push((v.unwrap().to_owned(), uid.to_owned(), o.unwrap().to_owned()));
+            true
+        });
+        assert_eq!(
+            seen,
+            [
+                ("java", "a", "Java"),
+                ("java", "b", "java"),
+                ("java", "c", "JAVA"),
+                ("java", "d", "Java")
+            ]
+            .map(|(v, u, o)| (v.to_owned(), u.to_owned(), o.to_owned()))
+        );
+    }
+
+    #[test]
+    fn records_move_refs_and_producers_and_relations_are_shared_names() {
+        let mut index = OrgIndex::default();
+        index.apply(record("u1", "component:default/a", "p1"));
+        index.apply(IndexOp::AddRelation(
+            "u1".into(),
+            [
+                "component:default/a".into(),
+                "ownedBy".into(),
+                "group:default/t".into(),
+            ],
+        ));
+        index.finish();
+        let meta = index.lookup("component:default/a").unwrap();
+        assert_eq!(meta.hash, "ab".repeat(32));
+        assert_eq!(meta.producer.as_deref(), Some("p1"));
+        // Renamed and handed to another producer.
+        index.apply(record("u1", "component:default/b", "p2"));
+        index.finish();
+        assert!(index.lookup("component:default/a").is_none());
+        assert_eq!(
+            index.uid_by_ref("component:default/b").as_deref(),
+            Some("u1")
+        );
+        assert!(index.produced_by("p1").is_empty());
+        assert_eq!(
+            index.produced_by("p2"),
+            vec![("component:default/b".to_owned(), "u1".to_owned())]
+        );
+        assert_eq!(
+            index.relations_from("component:default/a"),
+            vec![(
+                "ownedBy".to_owned(),
+                "group:default/t".to_owned(),
+                "u1".to_owned()
+            )]
+        );
+        index.apply(IndexOp::Forget("u1".into()));
+        index.apply(IndexOp::RemoveRelation(
+            "u1".into(),
+            [
+                "component:default/a".into(),
+                "ownedBy".into(),
+                "group:default/t".into(),
+            ],
+        ));
+        index.finish();
+        assert!(!index.has_relations());
+        assert_eq!(index.count(), 0);
+        assert!(index.names.ids.is_empty(), "{:?}", index.names.ids);
     }
 }

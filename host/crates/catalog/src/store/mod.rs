@@ -216,7 +216,8 @@ impl Store {
         Ok(index)
     }
 
-    fn read_index<T>(&self, org: &OrgId, f: impl FnOnce(&OrgIndex) -> T) -> StoreResult<T> {
+    /// Runs `f` on the organization's indexes under one read lock (a consistent view).
+    pub fn read_index<T>(&self, org: &OrgId, f: impl FnOnce(&OrgIndex) -> T) -> StoreResult<T> {
         let index = self.index(org)?;
         let guard = index.read().unwrap_or_else(|p| p.into_inner());
         Ok(f(&guard))
@@ -417,22 +418,6 @@ impl Store {
                     })
                 },
             )
-        })
-    }
-
-    /// Visits postings like [`Store::for_postings`] with borrowed values: (lowercased value,
-    /// uid, value as written), without allocating per posting.
-    pub fn visit_postings(
-        &self,
-        org: &OrgId,
-        field: &str,
-        value_prefix: Option<&str>,
-        exact: bool,
-        reverse: bool,
-        f: impl FnMut(Option<&str>, &index::Uid, Option<&str>) -> bool,
-    ) -> StoreResult<()> {
-        self.read_index(org, |index| {
-            index.visit_shared(field, value_prefix, exact, reverse, f)
         })
     }
 
@@ -696,23 +681,6 @@ impl WriteSet {
             .push(IndexOp::RemoveRelation(origin.to_owned(), relation.clone()));
     }
 
-    /// Records that `producer` emits `entity_ref` (stored with `uid`).
-    pub fn put_produced(&mut self, producer: &str, entity_ref: &str, uid: &str) {
-        self.index_ops.push(IndexOp::Produced(
-            producer.to_owned(),
-            entity_ref.to_owned(),
-            uid.to_owned(),
-        ));
-    }
-
-    /// Forgets that `producer` emits `entity_ref`.
-    pub fn delete_produced(&mut self, producer: &str, entity_ref: &str) {
-        self.index_ops.push(IndexOp::Unproduced(
-            producer.to_owned(),
-            entity_ref.to_owned(),
-        ));
-    }
-
     /// Appends a serialized history entry of `revision` (see [`WriteSet::put_history`]).
     pub fn put_history_bytes(&mut self, entity_ref: &str, revision: u64, entry: Vec<u8>) {
         if !clean(entity_ref) {
@@ -829,13 +797,6 @@ fn entity_index_ops(
         ops.push(IndexOp::AddPostings(record.uid.clone(), all));
         for rel in emits {
             ops.push(IndexOp::AddRelation(record.uid.clone(), rel.clone()));
-        }
-        if let Some(p) = &record.producer {
-            ops.push(IndexOp::Produced(
-                p.clone(),
-                record.entity_ref.clone(),
-                record.uid.clone(),
-            ));
         }
         ops.push(IndexOp::Record(index::RecordMeta {
             uid: record.uid.clone(),
