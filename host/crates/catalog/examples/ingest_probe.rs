@@ -119,6 +119,11 @@ fn main() {
             t.elapsed(),
             rss()
         );
+        let stats = catalog
+            .store()
+            .read_index(&org, |index| index.stats())
+            .unwrap();
+        println!("{stats:?}");
         return;
     }
     let size: usize = std::env::args()

@@ -91,6 +91,16 @@ fn refresh_shows_changes_and_unchanged_refresh_writes_nothing() {
     let location = f.register("a.yaml");
     let before = f.get("component", "svc").unwrap();
     assert_eq!(f.revisions("component", "svc"), [1]);
+    let created = json!([{"op": "add", "path": "", "value": before}]);
+    let first_diff = |f: &Fixture| {
+        f.catalog
+            .entity_history(&f.org, "component", "default", "svc")
+            .unwrap()
+            .items[0]
+            .diff
+            .clone()
+    };
+    assert_eq!(json!(first_diff(&f)), created);
 
     // Unchanged: nothing written (no revision, same etag), everything counted unchanged.
     let report = f.catalog.refresh_location(&f.org, &location.id).unwrap();
@@ -131,6 +141,13 @@ fn refresh_shows_changes_and_unchanged_refresh_writes_nothing() {
         .entity_history(&f.org, "component", "default", "svc")
         .unwrap();
     assert_eq!(history.items.len(), 2);
+    // The creation still shows the entity as it was created, not as it is now.
+    assert_eq!(json!(first_diff(&f)), created);
+    let stored = serde_json::to_value(&history).unwrap();
+    assert!(
+        stored.to_string().find("diffIsServed").is_none(),
+        "{stored}"
+    );
     let change = &history.items[1];
     assert_eq!(change.change, "updated");
     assert_eq!(change.producer, format!("location:{}", location.id));
@@ -266,6 +283,9 @@ fn orphan_strategy_delete_removes_dropped_entities() {
         .unwrap();
     assert_eq!(history.items.last().unwrap().change, "deleted");
     assert_eq!(f.revisions("component", "two"), [1, 2]);
+    // The creation keeps the deleted entity's content.
+    assert_eq!(history.items[0].diff[0]["op"], "add");
+    assert_eq!(history.items[0].diff[0]["value"]["metadata"]["name"], "two");
     // Emitted again: a new entity (new uid) whose history continues after the deletion.
     let both = format!(
         "{}---\n{}",

@@ -652,6 +652,7 @@ impl Engine<'_> {
             }
         }
         for (record, old) in deletes {
+            self.materialize_history(org, &mut ws, &record)?;
             ws.delete_entity(&record, &old);
             for rel in &record.emits {
                 ws.delete_relation(&record.uid, rel);
@@ -664,6 +665,7 @@ impl Engine<'_> {
                 uid: record.uid.clone(),
                 etag: None,
                 diff: Vec::new(),
+                diff_is_served: false,
             };
             ws.put_history(&record.entity_ref, &entry)?;
             ws.put_tombstone(&record.entity_ref, Some(record.revision + 1));
@@ -672,6 +674,22 @@ impl Engine<'_> {
             ws.put_pending(pending)?;
         }
         self.store.apply(ws)
+    }
+
+    /// Copies the served entity into the history entry that refers to it, before the entity
+    /// changes or is deleted (in the same batch).
+    fn materialize_history(
+        &self,
+        org: &OrgId,
+        ws: &mut WriteSet,
+        record: &EntityRecord,
+    ) -> StoreResult<()> {
+        if record.served_in_history
+            && let Some(entry) = self.store.materialized_history(org, record)?
+        {
+            ws.put_history_bytes(&record.entity_ref, record.revision, entry);
+        }
+        Ok(())
     }
 
     fn write_built(&self, org: &OrgId, ws: &mut WriteSet, b: Built) -> StoreResult<()> {
@@ -689,6 +707,9 @@ impl Engine<'_> {
             .map(|(r, _)| r.emits.iter().cloned().collect())
             .unwrap_or_default();
         let created = old.is_none();
+        if let Some((old_record, _)) = &old {
+            self.materialize_history(org, ws, old_record)?;
+        }
         ws.put_entity(
             &record,
             old.as_ref().map(|(r, p)| (r, p.clone())),
@@ -776,6 +797,7 @@ fn build(
         emits: Vec::new(),
         revision,
         good: u.good,
+        served_in_history: u.old.is_none(),
     };
     let mut entry = HistoryEntry {
         revision,
@@ -785,24 +807,16 @@ fn build(
         uid: u.uid,
         etag: Some(etag),
         diff: Vec::new(),
+        diff_is_served: false,
     };
     let bytes = serde_json::to_vec(&value)?;
-    let history = match &u.old {
-        Some((_, old)) => {
-            entry.diff = diff(Some(old), &value);
-            serde_json::to_vec(&entry)?
-        }
-        None => {
-            // `[{"op":"add","path":"","value":<entity>}]` without copying the entity again.
-            let mut h = serde_json::to_vec(&entry)?;
-            debug_assert!(h.ends_with(b"[]}"));
-            h.truncate(h.len() - 3);
-            h.extend_from_slice(br#"[{"op":"add","path":"","value":"#);
-            h.extend_from_slice(&bytes);
-            h.extend_from_slice(b"}]}");
-            h
-        }
-    };
+    match &u.old {
+        Some((_, old)) => entry.diff = diff(Some(old), &value),
+        // The diff of a creation is the entity itself: referred to, not copied (see
+        // `HistoryEntry::diff_is_served`).
+        None => entry.diff_is_served = true,
+    }
+    let history = serde_json::to_vec(&entry)?;
     let new_postings = crate::store::postings(&value);
     let old = u.old.map(|(r, v)| (r, crate::store::postings(&v)));
     Ok(Built {

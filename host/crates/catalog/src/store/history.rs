@@ -23,6 +23,28 @@ pub struct HistoryEntry {
     pub etag: Option<String>,
     /// JSON-Patch operations turning the previous version into this one (`[]` for deletions).
     pub diff: Vec<Value>,
+    /// Stored only: the diff is one `add` of the entity as served at this revision, which the
+    /// entry does not copy while the entity is still at this revision (a creation would
+    /// otherwise write every entity twice). [`crate::store::Store::history`] fills it in; the
+    /// writer copies it into the entry before the entity changes or is deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub diff_is_served: bool,
+}
+
+/// A stored entry whose diff is the served entity (see [`HistoryEntry::diff_is_served`]) with
+/// that entity copied in: `served` is the entity's JSON as stored.
+pub fn with_served_diff(entry: &[u8], served: &[u8]) -> serde_json::Result<Vec<u8>> {
+    let mut entry: HistoryEntry = serde_json::from_slice(entry)?;
+    entry.diff_is_served = false;
+    entry.diff.clear();
+    let mut out = serde_json::to_vec(&entry)?;
+    // `"diff":[]` is followed by nothing but the closing brace once the flag is cleared.
+    debug_assert!(out.ends_with(b"[]}"));
+    out.truncate(out.len() - 3);
+    out.extend_from_slice(br#"[{"op":"add","path":"","value":"#);
+    out.extend_from_slice(served);
+    out.extend_from_slice(b"}]}");
+    Ok(out)
 }
 
 /// RFC 6902 operations (`add`, `remove`, `replace`) from `old` to `new`. Arrays that differ are

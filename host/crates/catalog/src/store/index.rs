@@ -380,6 +380,27 @@ impl Uids {
     }
 }
 
+/// Sizes of an organization's indexes (see [`OrgIndex::stats`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexStats {
+    /// Served entities.
+    pub entities: usize,
+    /// Distinct field paths.
+    pub fields: usize,
+    /// Distinct (field, value) pairs.
+    pub values: usize,
+    /// (field, value, entity) postings.
+    pub postings: usize,
+    /// Values shared by more than one entity.
+    pub long_lists: usize,
+    /// Values as written kept beside the lowercased ones.
+    pub originals: usize,
+    /// Relations indexed by source.
+    pub relations: usize,
+    /// Interned refs, relation types and producers.
+    pub names: usize,
+}
+
 /// Which list [`OrgIndex::finish`] must sort.
 #[derive(Debug, PartialEq, Eq, Hash)]
 enum Unsorted {
@@ -838,6 +859,27 @@ impl OrgIndex {
         } else {
             slots.iter().all(&mut visit);
         }
+    }
+
+    /// Sizes of the indexes, for capacity planning and the memory probe.
+    pub fn stats(&self) -> IndexStats {
+        let mut stats = IndexStats {
+            entities: self.refs.len(),
+            fields: self.fields.len(),
+            names: self.names.ids.len(),
+            relations: self.relations.values().map(Vec::len).sum(),
+            ..Default::default()
+        };
+        for field in self.fields.values() {
+            stats.values += field.values.len();
+            for postings in field.values.values().chain([&field.nulls]) {
+                stats.postings += postings.slots.as_slice().len();
+                stats.long_lists += usize::from(postings.slots.as_slice().len() > 1);
+                stats.originals += usize::from(postings.original.is_some())
+                    + postings.except.as_ref().map_or(0, |e| e.len());
+            }
+        }
+        stats
     }
 
     /// Relations whose source is `source`: (type, target, origin uid), ordered.

@@ -62,6 +62,10 @@ pub struct EntityRecord {
     /// served as read after its first processing failed).
     #[serde(default = "yes")]
     pub good: bool,
+    /// The history entry of `revision` refers to this served entity instead of copying it
+    /// (see [`HistoryEntry::diff_is_served`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub served_in_history: bool,
 }
 
 fn yes() -> bool {
@@ -504,10 +508,42 @@ impl Store {
         if !clean(&lower) {
             return Ok(Vec::new());
         }
-        self.scan(org, &prefix(HISTORY, &[lower.as_bytes()]))?
+        let mut entries: Vec<HistoryEntry> = self
+            .scan(org, &prefix(HISTORY, &[lower.as_bytes()]))?
             .into_iter()
-            .map(|(_, v)| Ok(serde_json::from_slice(&v)?))
-            .collect()
+            .map(|(_, v)| serde_json::from_slice(&v))
+            .collect::<Result<_, _>>()?;
+        for entry in entries.iter_mut().filter(|e| e.diff_is_served) {
+            entry.diff_is_served = false;
+            if let Some((record, served)) = self.record_and_entity(org, &entry.uid)?
+                && record.revision == entry.revision
+            {
+                entry.diff = vec![serde_json::json!({"op": "add", "path": "", "value": served})];
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The history entry of `revision` as stored, with the served entity copied in when the
+    /// entry refers to it: what must be written before that entity changes or goes away.
+    pub fn materialized_history(
+        &self,
+        org: &OrgId,
+        record: &EntityRecord,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        let key = key(
+            HISTORY,
+            &[
+                record.entity_ref.as_bytes(),
+                revision(record.revision).as_bytes(),
+            ],
+        );
+        let (Some(entry), Some(served)) =
+            (self.get(org, &key)?, self.entity_bytes(org, &record.uid)?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(history::with_served_diff(&entry, &served)?))
     }
 
     /// The latest revision recorded for an entity ref (0 if none).
