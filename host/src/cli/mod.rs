@@ -3,7 +3,9 @@
 //! Exit codes: 0 success, 1 the operation failed, 2 bad usage (clap's own).
 
 mod catalog;
+mod dev;
 mod plugin;
+mod scaffold;
 mod serve;
 
 use anyhow::Result;

@@ -91,6 +91,36 @@ pub enum PluginCommand {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Create a ready-to-build plugin project (manifest, code, build.sh, test.sh).
+    New {
+        /// The plugin id (lowercase letters, digits, `-`); also the directory name.
+        name: String,
+        #[arg(long, value_enum)]
+        lang: super::scaffold::Lang,
+        /// The extension point: entity-view, check, entity-provider, action, docs-renderer.
+        #[arg(long, value_parser = parse_world)]
+        world: portico_package::World,
+        /// A capability to request (repeatable): `kv`, `catalog`, `http:HOST_PATTERN`, `secrets:NAME`.
+        #[arg(long = "capability", value_name = "CAPABILITY")]
+        capabilities: Vec<String>,
+        /// Where to create the project (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Rust only: the sdk/rust folder of a Portico checkout (default: this build's).
+        #[arg(long)]
+        sdk_path: Option<PathBuf>,
+    },
+    /// Build a plugin project, install it, and rebuild and reinstall on every change.
+    Dev {
+        /// The project directory (with plugin.toml and build.sh).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Build and install once, then exit.
+        #[arg(long)]
+        once: bool,
+        #[command(flatten)]
+        target: Target,
+    },
     /// Create an ed25519 key pair for signing plugins.
     Keygen {
         /// Where to write the private key (PEM). The public key is printed.
@@ -143,6 +173,29 @@ pub fn run(cli: &Cli, command: &PluginCommand) -> Result<()> {
             output,
         } => sign(file, key, key_id, output.as_ref()),
         PluginCommand::Keygen { out } => keygen(out),
+        PluginCommand::New {
+            name,
+            lang,
+            world,
+            capabilities,
+            dir,
+            sdk_path,
+        } => new_project(
+            name,
+            *lang,
+            *world,
+            capabilities,
+            dir.as_ref(),
+            sdk_path.as_ref(),
+        ),
+        PluginCommand::Dev { path, once, target } => super::dev::run(path, *once, &|bytes| {
+            let report = install_bytes(cli, target, bytes, &GrantChoice::AllRequested, None)?;
+            Ok(format!(
+                "installed {} {}",
+                report["id"].as_str().unwrap_or("?"),
+                report["version"].as_str().unwrap_or("?")
+            ))
+        }),
         PluginCommand::Install(args) => install(cli, args),
         PluginCommand::List { json, target } => list(cli, target, *json),
         PluginCommand::Remove {
@@ -318,17 +371,79 @@ fn choose_grants(package: &Package, args: &InstallArgs) -> Result<GrantChoice> {
     }
 }
 
+fn parse_world(name: &str) -> Result<portico_package::World, String> {
+    name.parse().map_err(|_| {
+        let all: Vec<&str> = portico_package::World::ALL
+            .iter()
+            .map(|w| w.as_str())
+            .collect();
+        format!("unknown world {name:?}; use one of {}", all.join(", "))
+    })
+}
+
+fn new_project(
+    name: &str,
+    lang: super::scaffold::Lang,
+    world: portico_package::World,
+    capabilities: &[String],
+    dir: Option<&PathBuf>,
+    sdk_path: Option<&PathBuf>,
+) -> Result<()> {
+    let dir = dir.cloned().unwrap_or_else(|| PathBuf::from(name));
+    let project = super::scaffold::NewProject {
+        lang,
+        world,
+        id: name.to_string(),
+        dir: dir.clone(),
+        capabilities: capabilities.to_vec(),
+        rust_sdk: sdk_path.cloned(),
+    };
+    let files = super::scaffold::create(&project)?;
+    println!("created {} ({} files):", dir.display(), files.len());
+    for file in files.iter().filter(|f| {
+        !f.starts_with("wit") && !f.starts_with("portico") && !f.starts_with("portico_sdk")
+    }) {
+        println!("  {}", file.display());
+    }
+    println!(
+        "next: cd {} && ./build.sh && ./test.sh, then `portico plugin dev .`",
+        dir.display()
+    );
+    Ok(())
+}
+
 fn install(cli: &Cli, args: &InstallArgs) -> Result<()> {
     let bytes = fetch(&args.source, args.ca_cert.as_ref())?;
     let package = Package::parse(&bytes)
         .with_context(|| format!("{} is not a valid Portico plugin", args.source))?;
     let grants = choose_grants(&package, args)?;
+    let report = install_bytes(cli, &args.target, &bytes, &grants, args.sha256.clone())?;
+    println!(
+        "installed {} {}{}",
+        report["id"].as_str().unwrap_or("?"),
+        report["version"].as_str().unwrap_or("?"),
+        report["replaced"]
+            .as_str()
+            .map(|v| format!(" (replaced {v})"))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// Installs a component locally or through the server; returns the install report.
+fn install_bytes(
+    cli: &Cli,
+    target: &Target,
+    bytes: &[u8],
+    grants: &GrantChoice,
+    expected_sha256: Option<String>,
+) -> Result<serde_json::Value> {
     let options = InstallOptions {
-        expected_sha256: args.sha256.clone(),
-        grants,
+        expected_sha256,
+        grants: grants.clone(),
     };
-    let report: serde_json::Value = match connect(cli, &args.target)? {
-        Connection::Local(app) => serde_json::to_value(app.manager.install(&bytes, &options)?)?,
+    let report: serde_json::Value = match connect(cli, target)? {
+        Connection::Local(app) => serde_json::to_value(app.manager.install(bytes, &options)?)?,
         Connection::Remote(remote) => {
             let mut query: Vec<(&str, String)> = Vec::new();
             if let Some(sha) = &options.expected_sha256 {
@@ -346,20 +461,11 @@ fn install(cli: &Cli, args: &InstallArgs) -> Result<()> {
                     .client
                     .post(remote.url("/api/admin/plugins"))
                     .query(&query)
-                    .body(bytes),
+                    .body(bytes.to_vec()),
             )?
         }
     };
-    println!(
-        "installed {} {}{}",
-        report["id"].as_str().unwrap_or("?"),
-        report["version"].as_str().unwrap_or("?"),
-        report["replaced"]
-            .as_str()
-            .map(|v| format!(" (replaced {v})"))
-            .unwrap_or_default()
-    );
-    Ok(())
+    Ok(report)
 }
 
 fn list(cli: &Cli, target: &Target, json: bool) -> Result<()> {

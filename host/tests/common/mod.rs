@@ -47,12 +47,30 @@ impl TestHost {
     }
 
     pub fn with_policy(policy: PluginPolicy) -> TestHost {
+        Self::with_options(policy, &[], None)
+    }
+
+    /// Like [`with_policy`](Self::with_policy), with more secrets and, for big (Python,
+    /// JavaScript) guests, a compile cache shared across tests instead of a fresh one.
+    pub fn with_options(
+        policy: PluginPolicy,
+        extra_secrets: &[(&str, &str)],
+        compiled_dir: Option<&std::path::Path>,
+    ) -> TestHost {
         let dir = tempfile::tempdir().unwrap();
         let storage: Arc<dyn Storage> = Arc::new(SledStorage::temporary().unwrap());
-        let secrets = SecretStore::from_values([
-            ("allowed-secret".to_string(), "s3cret-value".to_string()),
-            ("other-secret".to_string(), "must-not-leak".to_string()),
-        ]);
+        let secrets = SecretStore::from_values(
+            [
+                ("allowed-secret".to_string(), "s3cret-value".to_string()),
+                ("other-secret".to_string(), "must-not-leak".to_string()),
+            ]
+            .into_iter()
+            .chain(
+                extra_secrets
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            ),
+        );
         let config = portico::config::Config {
             catalog: portico::config::CatalogConfig {
                 file_root: Some(repo_root()),
@@ -69,7 +87,9 @@ impl TestHost {
         let runtime = Arc::new(
             Runtime::new(
                 &EngineSettings::default(),
-                &dir.path().join("compiled"),
+                &compiled_dir
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_else(|| dir.path().join("compiled")),
                 services,
             )
             .unwrap(),
