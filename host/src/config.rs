@@ -226,12 +226,14 @@ impl Config {
     }
 
     /// The demo configuration used when no config file exists: Backstage's example catalog
-    /// from the repository's corpus, when present in the working directory.
+    /// from the repository's corpus and Portico's own demo entities (`demo/`, a component
+    /// with docs), when present in the working directory.
     pub fn demo() -> Config {
         let mut config = Config::default();
         for target in [
             "corpus/backstage/examples/all.yaml",
             "corpus/backstage/examples/acme-corp.yaml",
+            "demo/catalog-info.yaml",
         ] {
             if Path::new(target).exists() {
                 config.catalog.locations.push(StaticLocation {

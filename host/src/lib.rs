@@ -4,6 +4,7 @@
 //! - [`runtime`]: the plugin runtime (wasmtime component model, limits, capabilities).
 //! - [`plugins`]: installed plugins — registry, install/upgrade/rollback, bundled plugins.
 //! - [`server`]: the HTTP server (health, metrics, admin and plugin APIs).
+//! - [`docs`]: docs pages rendered by `docs-renderer` plugins, sanitized, cached, searchable.
 //! - [`cli`]: the `portico` command line.
 //! - [`config`], [`secrets`], [`app`]: configuration, secrets and the assembly of the parts.
 //!
@@ -13,6 +14,7 @@ pub mod app;
 pub mod catalog_access;
 pub mod cli;
 pub mod config;
+pub mod docs;
 pub mod plugins;
 pub mod providers;
 pub mod runtime;

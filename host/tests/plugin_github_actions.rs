@@ -537,6 +537,7 @@ impl Host {
                 workspace: workspace.path().to_path_buf(),
                 log: log.clone(),
             }),
+            docs_folder: None,
         };
         let run = RunContext {
             task_id: "task-1".into(),

@@ -50,6 +50,7 @@ pub async fn serve(config: crate::config::Config) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen} (in use? pass --listen ADDR)"))?;
     let (state, app) = start(config)?;
+    let docs_routes = crate::server::docs_api::for_app(&app)?;
     // Locations are read in the background: the server answers (from what is stored) at once.
     let background = app.clone();
     tokio::task::spawn_blocking(move || register_static_locations(&background));
@@ -61,7 +62,7 @@ pub async fn serve(config: crate::config::Config) -> Result<()> {
     );
     spawn_refresh_loop(app);
     tracing::info!(address = %listener.local_addr()?, "Portico is listening");
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state).merge(docs_routes))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");

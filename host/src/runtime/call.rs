@@ -25,6 +25,10 @@ pub struct CallContext {
     pub org: OrgId,
     /// For actions: the task's scratch directory (seen as `/workspace`) and its log.
     pub task: Option<TaskContext>,
+    /// For docs calls: the entity's docs folder, already resolved and confined by the host
+    /// (see `crate::docs::folder`). Mounted read-only at `/techdocs` for a plugin granted
+    /// `docs-files`, and only in `docs-renderer` calls.
+    pub docs_folder: Option<PathBuf>,
 }
 
 #[derive(Clone)]
@@ -43,7 +47,11 @@ impl std::fmt::Debug for TaskContext {
 
 impl CallContext {
     pub fn org(org: OrgId) -> Self {
-        CallContext { org, task: None }
+        CallContext {
+            org,
+            task: None,
+            docs_folder: None,
+        }
     }
 }
 
@@ -168,7 +176,7 @@ impl Runtime {
         let limiter = CallLimiter::new(plugin.limits.memory_bytes);
         let refused_growth = limiter.refused_growth.clone();
         let state = self
-            .new_state(plugin, ctx, &stderr, limiter)
+            .new_state(plugin, ctx, kind, &stderr, limiter)
             .map_err(|err| CallError::new(id, CallErrorKind::Instantiate, format!("{err:#}")))?;
         let mut store = Store::new(&self.engine.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -256,10 +264,25 @@ impl Runtime {
         &self,
         plugin: &LoadedPlugin,
         ctx: &CallContext,
+        kind: CallKind,
         stderr: &MemoryOutputPipe,
         limiter: CallLimiter,
     ) -> anyhow::Result<PluginState> {
         let workspace = ctx.task.as_ref().map(|t| t.workspace.as_path());
+        let docs_folder = match (&ctx.docs_folder, kind) {
+            (Some(folder), CallKind::Docs) if plugin.grants.docs_files => Some(folder.as_path()),
+            (Some(folder), CallKind::Docs) => {
+                // The plugin sees no mount and reports it; the admin sees why here.
+                self.services.denials.record(
+                    plugin.id(),
+                    &ctx.org,
+                    "docs-files",
+                    &folder.display().to_string(),
+                );
+                None
+            }
+            _ => None,
+        };
         Ok(PluginState {
             identity: Arc::new(CallIdentity {
                 plugin_id: plugin.id().to_string(),
@@ -268,7 +291,7 @@ impl Runtime {
                 config_json: plugin.config_json.clone(),
             }),
             services: self.services.clone(),
-            wasi: wasi::context(stderr, workspace)?,
+            wasi: wasi::context(stderr, workspace, docs_folder)?,
             table: ResourceTable::new(),
             http: WasiHttpCtx::new(),
             http_policy: HttpPolicy {

@@ -2,6 +2,7 @@
 
 mod admin_plugins;
 mod catalog_api;
+pub mod docs_api;
 mod health;
 mod location_query;
 mod plugin_calls;

@@ -1,7 +1,10 @@
 //! The WASI context of a call: clocks and randomness, nothing else.
 //!
 //! No environment variables, no arguments, no stdin, no sockets, and no filesystem — except
-//! for an action, which sees its task's scratch directory as `/workspace`. Stdout is dropped;
+//! for an action, which sees its task's scratch directory as `/workspace`, and a docs call of
+//! a plugin granted `docs-files`, which sees the entity's docs folder, read-only, as
+//! `/techdocs` (wasmtime-wasi confines every path to the preopened directory: `..` and
+//! symlinks that lead out of it are refused). Stdout is dropped;
 //! stderr is kept (bounded) because a Rust panic message lands there and makes a trap
 //! explainable.
 
@@ -12,8 +15,14 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder};
 
 /// Where an action's workspace appears inside the guest.
 pub const WORKSPACE_GUEST_PATH: &str = "/workspace";
+/// Where a docs folder appears inside the guest.
+pub const DOCS_GUEST_PATH: &str = "/techdocs";
 
-pub fn context(stderr: &MemoryOutputPipe, workspace: Option<&Path>) -> Result<WasiCtx> {
+pub fn context(
+    stderr: &MemoryOutputPipe,
+    workspace: Option<&Path>,
+    docs_folder: Option<&Path>,
+) -> Result<WasiCtx> {
     let mut builder = WasiCtxBuilder::new();
     builder
         .stderr(stderr.clone())
@@ -26,6 +35,12 @@ pub fn context(stderr: &MemoryOutputPipe, workspace: Option<&Path>) -> Result<Wa
             .preopened_dir(dir, WORKSPACE_GUEST_PATH, FsPerms::ReadWrite)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot open the task workspace {}", dir.display()))?;
+    }
+    if let Some(dir) = docs_folder {
+        builder
+            .preopened_dir(dir, DOCS_GUEST_PATH, FsPerms::ReadOnly)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot open the docs folder {}", dir.display()))?;
     }
     Ok(builder.build())
 }
