@@ -20,6 +20,50 @@ pub struct Config {
     pub plugins: PluginsConfig,
     pub secrets: SecretsConfig,
     pub catalog: CatalogConfig,
+    pub portal: PortalConfig,
+}
+
+/// The portal's look and the organization's customisations (`portal:`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalConfig {
+    /// Shown in the header and page titles.
+    pub name: String,
+    /// The logo: a path served by the portal (`/static/...`, e.g. a file in the overrides'
+    /// `static/` folder). Absent: Portico's mark.
+    pub logo: Option<String>,
+    /// CSS variables for the light theme, by name without `--` (`accent: "#7c3aed"`).
+    pub colors: BTreeMap<String, String>,
+    /// CSS variables for the dark theme.
+    pub dark_colors: BTreeMap<String, String>,
+    /// Quick links on the home page.
+    pub links: Vec<HomeLink>,
+    /// A folder with the organization's `templates/` (handlebars, looked up before the
+    /// built-in ones) and `static/` (files served under `/static/`, before the built-in ones).
+    pub overrides: Option<PathBuf>,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            name: "Portico".into(),
+            logo: None,
+            colors: BTreeMap::new(),
+            dark_colors: BTreeMap::new(),
+            links: Vec::new(),
+            overrides: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeLink {
+    pub title: String,
+    /// An http(s) URL or a path within the portal.
+    pub url: String,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +237,11 @@ impl Config {
             config.secrets.file = Some(base.join(file));
         }
         config.resolve_catalog_paths(base);
+        if let Some(dir) = &config.portal.overrides
+            && dir.is_relative()
+        {
+            config.portal.overrides = Some(base.join(dir));
+        }
         Ok(config)
     }
 
@@ -284,10 +333,60 @@ impl Config {
                 );
             }
         }
+        self.validate_portal(origin)?;
         if self.plugins.require_signatures && self.plugins.trusted_keys.is_empty() {
             bail!(
                 "{origin}: key `plugins.require_signatures` is true but `plugins.trusted_keys` is empty: no plugin could be installed"
             );
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Theme values end up in a stylesheet and links in pages: refuse anything that could
+    /// break out of a CSS declaration or link somewhere other than http(s) or the portal.
+    fn validate_portal(&self, origin: &str) -> Result<()> {
+        let portal = &self.portal;
+        for (key, colors) in [
+            ("portal.colors", &portal.colors),
+            ("portal.dark_colors", &portal.dark_colors),
+        ] {
+            for (name, value) in colors {
+                if name.is_empty()
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                {
+                    bail!(
+                        "{origin}: key `{key}.{name}`: a CSS variable name is lowercase letters, digits and `-`"
+                    );
+                }
+                if value.trim().is_empty()
+                    || !value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || " #(),.%-/".contains(c))
+                {
+                    bail!(
+                        "{origin}: key `{key}.{name}`: {value:?} is not a colour or length (letters, digits, spaces and `#(),.%-/` only)"
+                    );
+                }
+            }
+        }
+        if let Some(logo) = &portal.logo
+            && (!logo.starts_with("/static/") || logo.contains("..") || logo.contains('\\'))
+        {
+            bail!(
+                "{origin}: key `portal.logo`: {logo:?} must be a path under /static/ (put the file in the overrides' static/ folder)"
+            );
+        }
+        for (index, link) in portal.links.iter().enumerate() {
+            if crate::web::urls::safe_href(&link.url).is_none() {
+                bail!(
+                    "{origin}: key `portal.links[{index}].url`: {:?} is not an http(s) URL or a path within the portal",
+                    link.url
+                );
+            }
         }
         Ok(())
     }

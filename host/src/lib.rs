@@ -4,6 +4,7 @@
 //! - [`runtime`]: the plugin runtime (wasmtime component model, limits, capabilities).
 //! - [`plugins`]: installed plugins — registry, install/upgrade/rollback, bundled plugins.
 //! - [`server`]: the HTTP server (health, metrics, admin and plugin APIs).
+//! - [`web`]: the portal's pages (server-rendered HTML, plugin views made safe).
 //! - [`docs`]: docs pages rendered by `docs-renderer` plugins, sanitized, cached, searchable.
 //! - [`cli`]: the `portico` command line.
 //! - [`config`], [`secrets`], [`app`]: configuration, secrets and the assembly of the parts.
@@ -20,3 +21,4 @@ pub mod providers;
 pub mod runtime;
 pub mod secrets;
 pub mod server;
+pub mod web;

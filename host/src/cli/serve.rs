@@ -75,6 +75,7 @@ pub async fn serve(config: crate::config::Config) -> Result<()> {
 pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)> {
     let admin_token = config.server.admin_token.clone();
     let install_bundled = config.plugins.install_bundled;
+    let portal = Arc::new(crate::web::Portal::new(&config.portal));
     let settings = config.plugins.settings.clone();
     let app = Arc::new(App::open(config)?);
     if install_bundled {
@@ -92,6 +93,7 @@ pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)>
         metrics,
         ready: AtomicBool::new(false),
         admin_token,
+        portal,
     });
     state.ready.store(true, Ordering::Release);
     if !failures.is_empty() {

@@ -7,6 +7,8 @@ mod health;
 mod location_query;
 mod plugin_calls;
 
+pub use admin_plugins::ApiError;
+
 use crate::plugins::PluginManager;
 use crate::runtime::Runtime;
 use axum::Router;
@@ -24,6 +26,8 @@ pub struct AppState {
     pub ready: AtomicBool,
     /// Required as a bearer token by the admin API when set.
     pub admin_token: Option<String>,
+    /// The portal's templates, theme, sessions and caches.
+    pub portal: Arc<crate::web::Portal>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -32,5 +36,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(admin_plugins::routes(state.clone()))
         .merge(plugin_calls::routes(state.clone()))
         .merge(catalog_api::routes())
+        .merge(crate::web::routes(state.clone()))
         .with_state(state)
 }

@@ -138,6 +138,7 @@ impl TestHost {
             metrics,
             ready: AtomicBool::new(true),
             admin_token,
+            portal: Arc::new(portico::web::Portal::default()),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

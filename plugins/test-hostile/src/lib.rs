@@ -13,8 +13,18 @@ portico_sdk::manifest!("plugin.toml");
 struct Hostile;
 
 impl Views for Hostile {
-    fn views_for(_entity: Entity) -> Vec<ViewInfo> {
-        vec![ViewInfo::tab("ok", "Hostile")]
+    /// The `ok` tab, plus one tab per view id listed in the entity's annotation
+    /// `test.portico.dev/views` (comma-separated), so portal tests can put any view on a page.
+    fn views_for(entity: Entity) -> Vec<ViewInfo> {
+        let mut views = vec![ViewInfo::tab("ok", "Hostile")];
+        if let Ok(descriptor) = entity.parse()
+            && let Some(list) = descriptor.annotation(VIEWS_ANNOTATION)
+        {
+            for id in list.split(',').map(str::trim).filter(|id| !id.is_empty()) {
+                views.push(ViewInfo::tab(id, format!("Hostile {id}")));
+            }
+        }
+        views
     }
 
     fn render(view_id: String, entity: Entity, params: Vec<(String, String)>) -> Result<View> {
@@ -27,6 +37,7 @@ impl Views for Hostile {
         };
         let text = match view_id.as_str() {
             "ok" => format!("hello {}", entity.ref_.name),
+            "payloads" => return Ok(payloads()),
             "loop" => endless_loop(),
             "grow-memory" => grow_memory(),
             "recursion" => format!("{}", recurse(black_box(0))),
@@ -75,6 +86,63 @@ impl Views for Hostile {
         };
         Ok(View::untitled().text(text))
     }
+}
+
+const VIEWS_ANNOTATION: &str = "test.portico.dev/views";
+
+/// Script payloads in every node type and every string field of the view tree: the portal
+/// must show them as text and run none of them.
+fn payloads() -> View {
+    const SCRIPT: &str = "<script>alert('xss-script')</script>";
+    const IMG: &str = "\"><img src=x onerror=alert('xss-img')>";
+    const JS_URL: &str = "javascript:alert('xss-url')";
+    let link = |label: &str, url: &str| Link::url(label, url);
+    let cells = || {
+        vec![
+            text(SCRIPT),
+            Link::url(IMG, JS_URL).into(),
+            Badge::new(SCRIPT, Tone::Danger).into(),
+            Status::new(State::Error, IMG).into(),
+            code(SCRIPT),
+            timestamp(IMG),
+            duration_ms(1500),
+            Cell::Empty,
+        ]
+    };
+    View::new(format!("payload view {SCRIPT}"))
+        .section(
+            Section::new(format!("section {IMG}"))
+                .text(format!("text {SCRIPT} {IMG}"))
+                .markdown(format!(
+                    "markdown {SCRIPT}\n\n<img src=x onerror=alert('xss-md')>\n\n[md link](javascript:alert('xss-md-link')) [data](data:text/html,<script>alert(1)</script>)"
+                ))
+                .fields(
+                    cells()
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, cell)| Field::new(format!("field {i} {SCRIPT}"), cell)),
+                )
+                .table(
+                    Table::new([SCRIPT, IMG, "badge", "status", "code", "time", "duration", "empty"])
+                        .row(cells())
+                        .empty_text(SCRIPT),
+                )
+                .links([
+                    link(SCRIPT, JS_URL),
+                    link("vbscript", "vbscript:msgbox(1)"),
+                    link("data", "data:text/html,<script>alert('xss-data')</script>"),
+                    link("protocol-relative", "//evil.example.com/x"),
+                    link("tab", "java\tscript:alert('xss-tab')"),
+                    Link::view(format!("view {IMG}"), [("q", SCRIPT)]),
+                ])
+                .badges([Badge::new(IMG, Tone::Warning)])
+                .status(State::Warning, SCRIPT)
+                .code("yaml", format!("key: {SCRIPT}\n# {IMG}"))
+                .code(IMG, SCRIPT)
+                .notice(Tone::Danger, SCRIPT, IMG)
+                .action(SCRIPT, format!("x:{IMG}"), format!("{{\"a\": \"{SCRIPT}\"}}")),
+        )
+        .section(Section::untitled().table(Table::new([SCRIPT]).empty_text(IMG)))
 }
 
 /// `ok <value>` or `error <kind>: <message>`.
