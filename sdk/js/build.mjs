@@ -6,7 +6,9 @@
 // 1. reads PROJECT/plugin.toml (id, worlds, capabilities);
 // 2. runs componentize-js (the library call: the `jco componentize` CLI fails on this WIT
 //    layout) for the manifest's world — several worlds are merged into one generated world —
-//    with `fetch` compiled in only when the manifest requests the `http` capability;
+//    with StarlingMonkey's `fetch` engine compiled in only when the manifest requests the
+//    `http` capability (the component still imports `wasi:http`: Portico's worlds declare it,
+//    and calls to it are denied unless granted);
 // 3. embeds the manifest as the `portico:manifest` section with `portico plugin pack`
 //    (validating it) or, without a `portico` binary, by appending the section itself.
 
@@ -157,7 +159,7 @@ export async function build({ project = '.', entry = 'app.js', out, wit, portico
       sourcePath: source,
       witPath: target.witPath,
       worldName: target.worldName,
-      // `fetch` pulls in wasi:http; plugins without the http capability leave it out.
+      // Without the http capability, leave StarlingMonkey's fetch engine out.
       disableFeatures: wantsHttp ? ['fetch-event'] : ['http', 'fetch-event'],
     });
     writeFileSync(unpacked, component);
