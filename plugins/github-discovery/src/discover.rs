@@ -1,0 +1,321 @@
+//! One discovery run: list the organization's repositories, read each one's catalog file from
+//! its default branch — skipping repositories not pushed to since the last run and
+//! revalidating changed ones with the file's ETag — and emit the entities with their location.
+//!
+//! The host replaces everything this provider emitted before with the result, so a run that
+//! cannot finish (rate limit, time budget) still emits what it knew about the repositories it
+//! did not get to (from kv), with a discovery error saying why; a run that cannot even list
+//! the repositories fails and the catalog keeps the last good entities.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use base64::Engine;
+use portico_sdk::http::encode_component;
+use portico_sdk::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog_file::{self, FileLocation};
+use crate::config::Config;
+use crate::github::{ApiError, Client, Fetch};
+use crate::model::{Content, Repo};
+use crate::org;
+
+/// kv keys: `ghd1:repo:<org>/<repo>` (lower case).
+const REPO_PREFIX: &str = "ghd1:repo:";
+/// Kept this long without being refreshed (a run refreshes every key it uses).
+const KEEP: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// What the last run learned about one repository's catalog file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RepoState {
+    pub pushed_at: Option<String>,
+    pub branch: String,
+    pub path: String,
+    pub etag: Option<String>,
+    pub sha: Option<String>,
+    /// The entities of the last file that parsed.
+    pub entities: Vec<String>,
+    /// The current file's problem, repeated while it is unchanged.
+    pub error: Option<String>,
+}
+
+/// Counts for the log line at the end of a run.
+#[derive(Debug, Default)]
+struct Tally {
+    listed: usize,
+    skipped: usize,
+    unchanged: usize,
+    revalidated: usize,
+    read: usize,
+    without_file: usize,
+    stale: usize,
+}
+
+pub fn run() -> Result<Discovery> {
+    let config = Config::load()?;
+    let org = config.org()?.to_string();
+    let client = Client::new(config)?;
+    let web = client.config.web_base();
+    let repos: Vec<Repo> = client
+        .get_all(
+            &client.url(&format!(
+                "/orgs/{}/repos?type=all&per_page=100",
+                encode_component(&org)
+            )),
+            &format!("the repositories of {org}"),
+            client.config.max_repositories as usize,
+        )
+        .map_err(|e| {
+            e.error
+                .context(format_args!("listing the repositories of `{org}`"))
+        })?;
+
+    let mut out = Discovery {
+        entities: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut tally = Tally {
+        listed: repos.len(),
+        ..Tally::default()
+    };
+    let mut stopped: Option<PluginError> = None;
+    let mut used_keys = BTreeSet::new();
+    for repo in &repos {
+        let config = &client.config;
+        let Some(branch) = config
+            .branch
+            .clone()
+            .or_else(|| repo.default_branch.clone())
+        else {
+            tally.skipped += 1;
+            continue;
+        };
+        if (repo.archived && !config.include_archived)
+            || (repo.fork && !config.include_forks)
+            || repo.disabled
+            || !config.wants_repository(&repo.name)
+        {
+            tally.skipped += 1;
+            continue;
+        }
+        let at = FileLocation {
+            web: web.clone(),
+            slug: repo.full_name.clone(),
+            branch: branch.clone(),
+            path: config.catalog_path.clone(),
+        };
+        let key = format!("{REPO_PREFIX}{}", repo.full_name.to_ascii_lowercase());
+        used_keys.insert(key.clone());
+        // A state for another branch or path says nothing about this file.
+        let state: Option<RepoState> = kv::get_json::<RepoState>(&key)
+            .ok()
+            .flatten()
+            .filter(|s| s.branch == branch && s.path == at.path);
+
+        if stopped.is_none() && client.out_of_time() {
+            stopped = Some(PluginError::timeout(format!(
+                "the run's time budget (`budget_seconds`: {}) is spent",
+                client.config.budget_seconds
+            )));
+        }
+        if stopped.is_some() {
+            // Not re-read this run: what the last run found stays.
+            if let Some(state) = state {
+                tally.stale += 1;
+                emit(&mut out, &at, &state);
+            }
+            continue;
+        }
+        if let Some(state) = &state
+            && state.pushed_at.is_some()
+            && state.pushed_at == repo.pushed_at
+        {
+            tally.unchanged += 1;
+            emit(&mut out, &at, state);
+            continue;
+        }
+        match read(&client, repo, &at, state.clone()) {
+            Ok((next, how)) => {
+                match how {
+                    How::NotModified => tally.revalidated += 1,
+                    How::Read => tally.read += 1,
+                    How::Missing => tally.without_file += 1,
+                }
+                store(&key, &next);
+                emit(&mut out, &at, &next);
+            }
+            Err(ApiError { error, stop }) => {
+                // Keep what the last good read found, and say what went wrong.
+                out.errors.push(DiscoveryError {
+                    location: at.location(),
+                    message: error.message.clone(),
+                });
+                if let Some(state) = &state {
+                    out.entities.extend(discovered(&at, &state.entities));
+                }
+                if stop {
+                    stopped = Some(error);
+                }
+            }
+        }
+    }
+
+    let org_url = format!("url:{web}/{org}");
+    if let Some(e) = &stopped {
+        out.errors.push(DiscoveryError {
+            location: org_url.clone(),
+            message: format!(
+                "the run stopped early ({}: {}); {} repositories keep the entities of their last \
+                 read, and the next run continues",
+                e.kind.as_str(),
+                e.message,
+                tally.stale
+            ),
+        });
+    } else {
+        forget_other_repositories(&org, &used_keys);
+    }
+    if client.config.teams_and_members {
+        org::discover(&client, &org, &org_url, stopped.as_ref(), &mut out);
+    }
+    log::info(format!(
+        "github-discovery {org}: {} repositories listed, {} skipped by configuration, {} unchanged, \
+         {} revalidated, {} read, {} without a catalog file, {} not re-read; {} entities, {} errors",
+        tally.listed,
+        tally.skipped,
+        tally.unchanged,
+        tally.revalidated,
+        tally.read,
+        tally.without_file,
+        tally.stale,
+        out.entities.len(),
+        out.errors.len()
+    ));
+    Ok(out)
+}
+
+enum How {
+    NotModified,
+    Read,
+    Missing,
+}
+
+/// Reads the catalog file of `repo` (conditionally on the last ETag).
+fn read(
+    client: &Client,
+    repo: &Repo,
+    at: &FileLocation,
+    state: Option<RepoState>,
+) -> Result<(RepoState, How), ApiError> {
+    let path: Vec<String> = at.path.split('/').map(encode_component).collect();
+    let url = client.url(&format!(
+        "/repos/{}/contents/{}?ref={}",
+        repo.full_name,
+        path.join("/"),
+        encode_component(&at.branch)
+    ));
+    let mut next = state.clone().unwrap_or_else(|| RepoState {
+        branch: at.branch.clone(),
+        path: at.path.clone(),
+        ..RepoState::default()
+    });
+    next.pushed_at = repo.pushed_at.clone();
+    let what = format!("{} of {}", at.path, repo.full_name);
+    let etag = state.as_ref().and_then(|s| s.etag.as_deref());
+    let (fetch, _) = client.get::<Content>(&url, etag, &what)?;
+    match fetch {
+        Fetch::NotModified => Ok((next, How::NotModified)),
+        Fetch::NotFound => {
+            next.etag = None;
+            next.sha = None;
+            next.entities.clear();
+            next.error = None;
+            Ok((next, How::Missing))
+        }
+        Fetch::Fresh { data, etag } => {
+            next.etag = etag;
+            if next.sha.as_deref() == Some(data.sha.as_str()) && next.error.is_none() {
+                return Ok((next, How::NotModified));
+            }
+            next.sha = Some(data.sha.clone());
+            match file_text(&data, &what).and_then(|text| catalog_file::parse(&text, at)) {
+                Ok(entities) => {
+                    next.entities = entities;
+                    next.error = None;
+                }
+                Err(problem) => next.error = Some(problem),
+            }
+            Ok((next, How::Read))
+        }
+    }
+}
+
+/// The text of a file from the contents API (base64, as GitHub sends files up to 1 MB).
+fn file_text(content: &Content, what: &str) -> Result<String, String> {
+    if content.type_ != "file" {
+        return Err(format!("{what} is a {}, not a file", content.type_));
+    }
+    match content.encoding.as_deref() {
+        Some("base64") => {
+            let packed: String = content
+                .content
+                .as_deref()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(packed)
+                .map_err(|e| format!("GitHub sent {what} in base64 that does not decode: {e}"))?;
+            String::from_utf8(bytes).map_err(|_| format!("{what} is not UTF-8 text"))
+        }
+        _ => Err(format!(
+            "{what} is {} bytes, more than the 1 MB GitHub's contents API returns; split it",
+            content.size
+        )),
+    }
+}
+
+/// The entities of a repository's state, and its problem if it has one.
+fn emit(out: &mut Discovery, at: &FileLocation, state: &RepoState) {
+    out.entities.extend(discovered(at, &state.entities));
+    if let Some(problem) = &state.error {
+        out.errors.push(DiscoveryError {
+            location: at.location(),
+            message: problem.clone(),
+        });
+    }
+}
+
+fn discovered(at: &FileLocation, entities: &[String]) -> Vec<DiscoveredEntity> {
+    entities
+        .iter()
+        .map(|descriptor| DiscoveredEntity {
+            descriptor: descriptor.clone(),
+            location: at.location(),
+        })
+        .collect()
+}
+
+fn store(key: &str, state: &RepoState) {
+    if let Err(e) = kv::set_json(key, state, Some(KEEP)) {
+        log::debug(format!(
+            "not remembered ({}): {}; the next run reads this repository again",
+            e.kind.as_str(),
+            e.message
+        ));
+    }
+}
+
+/// Drops the state of repositories the organization no longer lists (deleted, renamed,
+/// filtered out), so kv does not grow forever.
+fn forget_other_repositories(org: &str, used: &BTreeSet<String>) {
+    let prefix = format!("{REPO_PREFIX}{}/", org.to_ascii_lowercase());
+    let Ok(keys) = kv::list_keys(&prefix, 100_000) else {
+        return;
+    };
+    for key in keys.iter().filter(|k| !used.contains(*k)) {
+        let _ = kv::delete(key);
+    }
+}
