@@ -126,6 +126,16 @@ fn main() {
         println!("{stats:?}");
         return;
     }
+    // `ingest_probe file N`: the server's path — a file location of N synthetic entities.
+    if std::env::args().nth(1).as_deref() == Some("file") {
+        file_location(
+            std::env::args()
+                .nth(2)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(10_000),
+        );
+        return;
+    }
     let size: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())
@@ -197,4 +207,71 @@ fn main() {
     println!("by-name: {:?} per call", t.elapsed() / 20_000);
     println!("end: {}", rss());
     portico_storage::Storage::flush(storage_ref.as_ref()).unwrap();
+}
+
+/// Ingests a file location of `size` synthetic entities into a fresh store, as the server does
+/// at startup, and prints time and memory (also after returning freed heap to the system).
+fn file_location(size: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = synthetic::write_files(dir.path(), &synthetic::generate(42, size), 500).unwrap();
+    let storage = Arc::new(
+        SledStorage::open(
+            &dir.path().join("data"),
+            &portico_storage::SledOptions::default(),
+        )
+        .unwrap(),
+    );
+    let catalog = Catalog::new(
+        storage,
+        Arc::new(FileReader::new()),
+        CatalogOptions::default(),
+    );
+    let org = OrgId::default_org();
+    catalog.warm_up(&org).unwrap();
+    println!("before ingest: {}", rss());
+    let t = Instant::now();
+    let c = cpu();
+    let response = catalog
+        .add_location(
+            &org,
+            &portico_catalog::api::AddLocationRequest {
+                location_type: "file".into(),
+                target: root.to_string_lossy().into_owned(),
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    println!(
+        "file location of {size}: {:?} wall, {:?} cpu (all threads), {} entities",
+        t.elapsed(),
+        cpu() - c,
+        response.entities.len()
+    );
+    drop(response);
+    println!("after ingest: {}", rss());
+    trim();
+    println!("after malloc_trim: {}", rss());
+
+    let stats = catalog
+        .store()
+        .read_index(&org, |index| index.stats())
+        .unwrap();
+    println!("{stats:?}");
+    drop(catalog);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    trim();
+    println!("catalog and store dropped, trimmed: {}", rss());
+    // Kept until here: the generated files.
+    drop(dir);
+}
+
+/// Returns freed heap pages to the system (what the server does after reading locations).
+fn trim() {
+    unsafe extern "C" {
+        fn malloc_trim(pad: usize) -> i32;
+    }
+    // SAFETY: malloc_trim only releases free memory of glibc's allocator.
+    unsafe {
+        malloc_trim(0);
+    }
 }

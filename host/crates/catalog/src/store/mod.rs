@@ -184,6 +184,13 @@ impl Store {
         if let Some(index) = all.get(org) {
             return Ok(index.clone());
         }
+        let index = Self::build_from(self, org)?;
+        let index = Arc::new(RwLock::new(index));
+        all.insert(org.clone(), index.clone());
+        Ok(index)
+    }
+
+    fn build_from(&self, org: &OrgId) -> StoreResult<OrgIndex> {
         let mut index = OrgIndex::default();
         for entry in self
             .storage
@@ -215,8 +222,6 @@ impl Store {
             index.apply(IndexOp::Tombstone(text(&k[2..]), Some(revision)));
         }
         index.finish();
-        let index = Arc::new(RwLock::new(index));
-        all.insert(org.clone(), index.clone());
         Ok(index)
     }
 
