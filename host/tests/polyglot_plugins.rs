@@ -452,9 +452,8 @@ async fn js_oncall_without_the_http_grant_is_denied_cleanly() {
     )
     .await;
     assert_eq!(status, 502, "{body}");
-    // componentize-js's fetch reports a refused request as a NetworkError, so the plugin's
-    // error says which host and what to ask for; the host records the denial itself.
     let message = body.to_string();
+    assert!(message.contains("plugin (denied)"), "{message}");
     assert!(
         message.contains(&format!("127.0.0.1:{}", api.port())),
         "{message}"
