@@ -630,27 +630,44 @@ impl Engine<'_> {
             jobs.push((entity_ref, u, relations, revision));
         }
         jobs.sort_by(|a, b| a.0.cmp(&b.0));
-        // Built in chunks, each applied before the next is built, to bound peak memory.
-        let mut jobs = jobs.into_iter().peekable();
-        while jobs.peek().is_some() {
+        // Built in chunks (bounding peak memory); while one chunk is written and applied on
+        // this thread, the next is built on the others, so that every core has work.
+        let mut chunks: Vec<Vec<_>> = Vec::new();
+        let mut jobs = jobs.into_iter();
+        loop {
             let chunk: Vec<_> = jobs.by_ref().take(BUILD_CHUNK).collect();
-            let built = parallel_map(
-                chunk,
-                self.threads,
-                |(entity_ref, u, relations, revision)| {
-                    build(entity_ref, u, relations, revision, &timestamp)
-                },
-            );
-            for b in built {
-                self.write_built(org, &mut ws, b?)?;
+            if chunk.is_empty() {
+                break;
             }
-            if ws.len() > MAX_BATCH_OPS || jobs.peek().is_some() {
-                self.store.apply(std::mem::replace(
-                    &mut ws,
-                    WriteSet::new(org, self.history_limit),
-                ))?;
-            }
+            chunks.push(chunk);
         }
+        let timestamp = timestamp.as_str();
+        let build_chunk = |chunk: Vec<(String, Upsert, Vec<Value>, u64)>, threads: usize| {
+            parallel_map(chunk, threads, |(entity_ref, u, relations, revision)| {
+                build(entity_ref, u, relations, revision, timestamp)
+            })
+        };
+        std::thread::scope(|scope| -> StoreResult<()> {
+            let mut chunks = chunks.into_iter();
+            let mut built = chunks.next().map(|c| build_chunk(c, self.threads));
+            while let Some(current) = built.take() {
+                let next = chunks.next().map(|c| {
+                    let threads = self.threads.saturating_sub(1).max(1);
+                    scope.spawn(move || build_chunk(c, threads))
+                });
+                for b in current {
+                    self.write_built(org, &mut ws, b?)?;
+                }
+                if ws.len() > MAX_BATCH_OPS || next.is_some() {
+                    self.store.apply(std::mem::replace(
+                        &mut ws,
+                        WriteSet::new(org, self.history_limit),
+                    ))?;
+                }
+                built = next.map(|h| h.join().expect("processing worker panicked"));
+            }
+            Ok(())
+        })?;
         for (record, old) in deletes {
             self.materialize_history(org, &mut ws, &record)?;
             ws.delete_entity(&record, &old);
@@ -659,7 +676,7 @@ impl Engine<'_> {
             }
             let entry = HistoryEntry {
                 revision: record.revision + 1,
-                timestamp: timestamp.clone(),
+                timestamp: timestamp.to_owned(),
                 producer: producer.to_owned(),
                 change: "deleted".into(),
                 uid: record.uid.clone(),
