@@ -69,6 +69,15 @@ pub fn post(url: impl Into<String>) -> Request {
     Request::new(Method::Post, url)
 }
 
+/// Sends every request at once and reads every response: the results come back in the
+/// order of `requests`, each with its own failure, as [`Request::send`] would give them.
+/// Independent requests (several lists from one API, or one per cluster) then take about as
+/// long as the slowest of them rather than the sum; each still has its own timeout and
+/// response limit.
+pub fn send_all(requests: Vec<Request>) -> Vec<Result<Response>> {
+    wasi::send_all(requests)
+}
+
 impl Request {
     pub fn new(method: Method, url: impl Into<String>) -> Self {
         Request {
@@ -350,13 +359,34 @@ mod wasi {
     use crate::bindings::wasi::clocks::monotonic_clock;
     use crate::bindings::wasi::http::outgoing_handler;
     use crate::bindings::wasi::http::types::{
-        Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest, RequestOptions,
-        Scheme,
+        Fields, FutureIncomingResponse, IncomingBody, Method as WasiMethod, OutgoingBody,
+        OutgoingRequest, RequestOptions, Scheme,
     };
     use crate::bindings::wasi::io::poll;
     use crate::bindings::wasi::io::streams::StreamError;
 
     pub(super) fn send(req: Request) -> Result<Response> {
+        finish(start(req)?)
+    }
+
+    pub(super) fn send_all(requests: Vec<Request>) -> Vec<Result<Response>> {
+        // Every request goes out before any response is awaited.
+        let started: Vec<Result<Started>> = requests.into_iter().map(start).collect();
+        started.into_iter().map(|s| s.and_then(finish)).collect()
+    }
+
+    /// A request handed to the host, its response not read yet.
+    struct Started {
+        req: Request,
+        url: Url,
+        future: FutureIncomingResponse,
+        /// Writing the body failed (the request may have been refused: see `finish`).
+        written: Result<()>,
+        /// The monotonic instant after which waiting for the response head is a timeout.
+        deadline: u64,
+    }
+
+    fn start(req: Request) -> Result<Started> {
         let url = Url::parse(&req.url)?;
         let bad = |what: &str| PluginError::invalid_input(format!("{what} for {}", req.url));
 
@@ -405,13 +435,30 @@ mod wasi {
         let body = request
             .body()
             .map_err(|()| PluginError::internal("request body already taken"))?;
+        let deadline = monotonic_clock::now().saturating_add(nanos);
         let future = outgoing_handler::handle(request, Some(options))
             .map_err(|code| transport_error(&code, &req.url))?;
         let written = write_body(body, req.body.as_deref(), &req.url);
+        Ok(Started {
+            req,
+            url,
+            future,
+            written,
+            deadline,
+        })
+    }
 
-        // Wait for the response head, at most `timeout`.
+    /// Waits for the response head (until the request's deadline) and reads the body.
+    fn finish(started: Started) -> Result<Response> {
+        let Started {
+            req,
+            url,
+            future,
+            written,
+            deadline,
+        } = started;
         let ready = future.subscribe();
-        let timer = monotonic_clock::subscribe_duration(nanos);
+        let timer = monotonic_clock::subscribe_instant(deadline);
         let woke = poll::poll(&[&ready, &timer]);
         if let Err(write_error) = written {
             // A refused request (e.g. a host that was not granted) closes the body stream
