@@ -805,22 +805,29 @@ async fn healthy_degraded_and_unreachable_clusters_side_by_side() {
 
     // Requests: the selector, paging by `continue`, each cluster's own token.
     let seen = prod_fake.seen.lock().unwrap().clone();
-    let paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
+    let mut paths: Vec<&str> = seen.iter().map(|s| s.path.as_str()).collect();
+    paths.sort();
     assert_eq!(
         paths,
         [
-            "/apis/apps/v1/deployments",
-            "/apis/apps/v1/replicasets",
             "/api/v1/pods",
             "/api/v1/pods",
             "/api/v1/services",
-            "/apis/networking.k8s.io/v1/ingresses",
+            "/apis/apps/v1/deployments",
+            "/apis/apps/v1/replicasets",
             "/apis/autoscaling/v2/horizontalpodautoscalers",
+            "/apis/networking.k8s.io/v1/ingresses",
         ]
     );
     assert!(seen.iter().all(|s| s.query["labelSelector"] == SELECTOR));
     assert!(seen.iter().all(|s| s.query["limit"] == "2"));
-    assert_eq!(seen[3].query["continue"], "eyJvZmZzZXQiOi2");
+    // The second page of pods continues where the first (two pods) ended.
+    let pages: Vec<Option<&String>> = seen
+        .iter()
+        .filter(|s| s.path == "/api/v1/pods")
+        .map(|s| s.query.get("continue"))
+        .collect();
+    assert_eq!(pages, [None, Some(&"eyJvZmZzZXQiOi2".to_string())]);
     assert!(
         seen.iter()
             .all(|s| s.authorization.as_deref() == Some(&format!("Bearer {TOKEN_1}")))
@@ -851,10 +858,14 @@ async fn the_label_selector_and_namespace_annotations_shape_the_requests() {
         .await;
     assert_eq!(summary_row(&view, "prod")[1], "Ok: healthy");
     let seen = fake.seen.lock().unwrap().clone();
-    assert_eq!(seen[0].path, "/apis/apps/v1/namespaces/shop/deployments");
-    assert_eq!(
-        seen[0].query["labelSelector"],
-        "app=payments,tier in (web,api)"
+    assert!(
+        seen.iter()
+            .any(|s| s.path == "/apis/apps/v1/namespaces/shop/deployments"),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|s| s.query["labelSelector"] == "app=payments,tier in (web,api)")
     );
     assert!(seen.iter().all(|s| s.path.contains("/namespaces/shop/")));
 }
@@ -876,7 +887,7 @@ async fn an_entity_without_objects_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rejected_token_names_the_secret_and_stops_asking() {
+async fn a_rejected_token_names_the_secret() {
     let (addr, fake) = fake_cluster(Mode::Unauthorized, TOKEN_1).await;
     let host = install(
         json!({ "clusters": [cluster("prod", addr, "kubernetes-token-1")] }),
@@ -890,7 +901,8 @@ async fn a_rejected_token_names_the_secret_and_stops_asking() {
     assert!(message.contains("401 Unauthorized"), "{message}");
     assert!(message.contains("`kubernetes-token-1`"), "{message}");
     assert!(!message.contains(TOKEN_1));
-    assert_eq!(fake.seen.lock().unwrap().len(), 1, "one refusal is enough");
+    // The six kinds were asked at once; after a refusal no page follows.
+    assert_eq!(fake.seen.lock().unwrap().len(), 6);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -964,35 +976,34 @@ async fn a_slow_cluster_times_out_and_the_others_still_show() {
         }),
         ALL_GRANTS,
     );
-    let started = std::time::Instant::now();
     let view = host.render(payments()).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "one timeout, not one per kind"
-    );
     let row = summary_row(&view, "slow");
     assert_eq!(row[1], "Error: timed out", "{row:?}");
-    assert!(row[5].contains("did not answer within 300 ms"), "{row:?}");
+    assert!(
+        row[5].contains("did not answer in time (`timeout_ms`: 300 ms"),
+        "{row:?}"
+    );
     assert_eq!(summary_row(&view, "prod")[1], "Ok: healthy");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_time_budget_skips_clusters_it_cannot_reach_in_time() {
+async fn the_time_budget_bounds_every_request() {
     let (slow, _) = fake_cluster(Mode::Slow, TOKEN_1).await;
-    let (prod, prod_fake) = fake_cluster(Mode::Healthy, TOKEN_2).await;
+    let (prod, _) = fake_cluster(Mode::Healthy, TOKEN_2).await;
     let host = install(
         json!({
             "clusters": [cluster("slow", slow, "kubernetes-token-1"), cluster("prod", prod, "kubernetes-token-2")],
-            "timeout_ms": 2000,
+            "timeout_ms": 20_000,
             "budget_ms": 400
         }),
         ALL_GRANTS,
     );
     let view = host.render(payments()).await;
-    assert_eq!(summary_row(&view, "slow")[1], "Error: timed out");
-    let prod_row = summary_row(&view, "prod");
-    assert!(prod_row[5].contains("`budget_ms`: 400 ms"), "{prod_row:?}");
-    assert!(prod_fake.seen.lock().unwrap().is_empty());
+    let row = summary_row(&view, "slow");
+    assert_eq!(row[1], "Error: timed out", "{row:?}");
+    assert!(row[5].contains("`budget_ms`: 400 ms"), "{row:?}");
+    // Both clusters were asked at once: the slow one does not hold the other back.
+    assert_eq!(summary_row(&view, "prod")[1], "Ok: healthy");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

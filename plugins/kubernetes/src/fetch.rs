@@ -1,9 +1,10 @@
-//! Reads an entity's objects from every configured cluster, one cluster after the other
-//! within the view's time budget. A cluster that cannot be reached (or refuses the token)
+//! Reads an entity's objects from every configured cluster, all clusters at once, within
+//! the view's time budget. A cluster that cannot be reached (or refuses the token)
 //! becomes an error for that cluster only; the others are still read.
 
 use std::time::{Duration, Instant};
 
+use portico_sdk::http::{self, Response};
 use portico_sdk::prelude::*;
 use serde::de::DeserializeOwned;
 
@@ -35,46 +36,55 @@ pub struct ClusterReport {
     pub outcome: core::result::Result<ClusterObjects, PluginError>,
 }
 
-/// Reads every cluster of `config` for `target`.
+/// The kinds listed from every cluster, in the order they are shown.
+const KINDS: [Resource; 6] = [DEPLOYMENTS, REPLICA_SETS, PODS, SERVICES, INGRESSES, HPAS];
+
+/// Reads every cluster of `config` for `target`: the first page of every kind from every
+/// cluster is requested at once, so the tab takes about as long as the slowest answer.
 pub fn fetch_all(config: &Config, target: &Target) -> Vec<ClusterReport> {
     let deadline = Instant::now() + Duration::from_millis(config.budget_ms.into());
-    config
+    let clients: Vec<Result<Client, KubeError>> = config
         .clusters
         .iter()
-        .map(|cluster| fetch_cluster(cluster, config, target, deadline))
+        .map(|cluster| Client::new(cluster, config, deadline))
+        .collect();
+    let requests = clients
+        .iter()
+        .flatten()
+        .flat_map(|client| KINDS.iter().map(|kind| client.first_page(kind, target)))
+        .collect();
+    let mut answers = http::send_all(requests).into_iter();
+    clients
+        .iter()
+        .zip(&config.clusters)
+        .map(|(client, cluster)| match client {
+            Ok(client) => {
+                let first: Vec<Result<Response>> = answers.by_ref().take(KINDS.len()).collect();
+                read_cluster(client, target, first)
+            }
+            Err(e) => ClusterReport {
+                cluster: cluster.clone(),
+                namespace: target
+                    .namespace
+                    .clone()
+                    .or(cluster.namespace.clone())
+                    .or(config.namespace.clone()),
+                outcome: Err(e
+                    .error
+                    .clone()
+                    .context(format_args!("cluster `{}`", cluster.name))),
+            },
+        })
         .collect()
 }
 
-fn fetch_cluster(
-    cluster: &ClusterConfig,
-    config: &Config,
-    target: &Target,
-    deadline: Instant,
-) -> ClusterReport {
-    let report = |namespace: Option<String>, outcome| ClusterReport {
-        cluster: cluster.clone(),
-        namespace,
-        outcome,
-    };
-    let client = match Client::new(cluster, config, deadline) {
-        Ok(client) => client,
-        Err(e) => {
-            let namespace = target
-                .namespace
-                .clone()
-                .or(cluster.namespace.clone())
-                .or(config.namespace.clone());
-            return report(
-                namespace,
-                Err(e.error.context(format_args!("cluster `{}`", cluster.name))),
-            );
-        }
-    };
-    let namespace = client.namespace(target).map(str::to_string);
+/// One cluster's lists from the answers to their first pages (in [`KINDS`] order).
+fn read_cluster(client: &Client, target: &Target, first: Vec<Result<Response>>) -> ClusterReport {
     let mut reader = Reader {
-        client: &client,
+        client,
         target,
-        stopped: None,
+        first: first.into_iter(),
+        fatal: None,
         answered: false,
     };
     let objects = ClusterObjects {
@@ -85,38 +95,46 @@ fn fetch_cluster(
         ingresses: reader.list(&INGRESSES),
         hpas: reader.list(&HPAS),
     };
-    match (reader.answered, reader.stopped) {
-        // Not one answer, and a reason to stop: the cluster itself is the problem.
-        (false, Some(e)) => report(namespace, Err(e)),
-        _ => report(namespace, Ok(objects)),
+    let namespace = client.namespace(target).map(str::to_string);
+    let outcome = match (reader.answered, reader.fatal) {
+        // Not one answer, and a failure that concerns the whole cluster: the cluster itself
+        // is the problem (unreachable, timed out, bad token, throttled, not granted).
+        (false, Some(e)) => Err(e),
+        _ => Ok(objects),
+    };
+    ClusterReport {
+        cluster: client.cluster.clone(),
+        namespace,
+        outcome,
     }
 }
 
-/// Lists kinds one by one; after a fatal error the remaining kinds are not asked.
+/// Finishes the lists of one cluster and remembers whether the cluster answered at all.
 struct Reader<'a> {
     client: &'a Client<'a>,
     target: &'a Target,
-    stopped: Option<PluginError>,
-    /// Whether the cluster answered anything (even an error status).
+    /// The answers to the first pages, in [`KINDS`] order.
+    first: std::vec::IntoIter<Result<Response>>,
+    /// The first failure that concerns the whole cluster.
+    fatal: Option<PluginError>,
+    /// Whether the cluster answered anything (even an error status about one kind).
     answered: bool,
 }
 
 impl Reader<'_> {
     fn list<T: DeserializeOwned>(&mut self, resource: &Resource) -> Fetched<T> {
-        if let Some(e) = &self.stopped {
-            return Err(PluginError::new(
-                e.kind,
-                format!("not asked after the earlier failure: {}", e.message),
-            ));
-        }
-        match self.client.list(resource, self.target) {
+        let first = self
+            .first
+            .next()
+            .unwrap_or_else(|| Err(PluginError::internal("no answer for a list")));
+        match self.client.complete_list(resource, self.target, first) {
             Ok(listed) => {
                 self.answered = true;
                 Ok(listed)
             }
             Err(KubeError { error, fatal }) => {
                 if fatal {
-                    self.stopped = Some(error.clone());
+                    self.fatal.get_or_insert_with(|| error.clone());
                 } else {
                     self.answered = true;
                 }

@@ -14,7 +14,8 @@ use crate::model::{ObjectList, Status};
 /// One page larger than this is refused; lower `page_size` for big namespaces.
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 const USER_AGENT: &str = "portico-kubernetes/0.1";
-/// Below this much time left in the budget no request is started.
+/// Below this much time left in the budget no further page is asked for; it is also the
+/// shortest timeout a request gets.
 const MIN_REQUEST_MS: u64 = 50;
 
 /// A kind of object the plugin lists.
@@ -77,8 +78,9 @@ impl Resource {
     }
 }
 
-/// A failed list. `fatal` errors (unreachable, timed out, bad token, not granted) stop the
-/// plugin from asking that cluster anything else in this view.
+/// A failed list. `fatal` errors (unreachable, timed out, bad token, throttled, not granted)
+/// concern the whole cluster: when every kind fails like that, the cluster is shown as one
+/// error rather than six.
 #[derive(Debug, Clone)]
 pub struct KubeError {
     pub error: PluginError,
@@ -142,36 +144,26 @@ impl<'a> Client<'a> {
             .or(self.config.namespace.as_deref())
     }
 
-    /// Lists `resource` objects matching the target's selector, following `continue` until
-    /// the list ends or `max_items` are read.
-    pub fn list<T: DeserializeOwned>(
+    /// The request for the first page of `resource` objects matching the target.
+    pub fn first_page(&self, resource: &Resource, target: &Target) -> http::Request {
+        self.request(&self.page_url(resource, target, None))
+    }
+
+    /// Finishes a list from the answer to [`first_page`](Self::first_page), following
+    /// `continue` (one page after the other) until the list ends or `max_items` are read.
+    pub fn complete_list<T: DeserializeOwned>(
         &self,
         resource: &Resource,
         target: &Target,
+        first: Result<Response>,
     ) -> Result<Listed<T>, KubeError> {
-        let namespace = self.namespace(target);
-        let base = match namespace {
-            Some(ns) => format!(
-                "{}{}/namespaces/{ns}/{}",
-                self.cluster.url, resource.api, resource.plural
-            ),
-            None => format!("{}{}/{}", self.cluster.url, resource.api, resource.plural),
-        };
         let max = self.config.max_items as usize;
         let mut items = Vec::new();
-        let mut token: Option<String> = None;
+        let mut answer = first.map_err(|e| self.transport(e));
         loop {
-            let limit = self.config.page_size.min((max - items.len()) as u32).max(1);
-            let mut url = format!(
-                "{base}?labelSelector={}&limit={limit}",
-                encode_component(&target.selector)
-            );
-            if let Some(t) = &token {
-                url.push_str(&format!("&continue={}", encode_component(t)));
-            }
-            let response = self.get(&url)?;
+            let response = answer?;
             if !(200..300).contains(&response.status) {
-                return Err(self.classify(&response, resource, namespace));
+                return Err(self.classify(&response, resource, self.namespace(target)));
             }
             let page: ObjectList<T> = serde_json::from_slice(&response.body).map_err(|e| {
                 KubeError::partial(PluginError::unavailable(format!(
@@ -181,13 +173,12 @@ impl<'a> Client<'a> {
                 )))
             })?;
             items.extend(page.items);
-            token = page.metadata.continue_token.filter(|t| !t.is_empty());
-            if token.is_none() {
+            let Some(token) = page.metadata.continue_token.filter(|t| !t.is_empty()) else {
                 return Ok(Listed {
                     items,
                     truncated: false,
                 });
-            }
+            };
             if items.len() >= max {
                 items.truncate(max);
                 return Ok(Listed {
@@ -195,32 +186,74 @@ impl<'a> Client<'a> {
                     truncated: true,
                 });
             }
+            let url = self.page_url(resource, target, Some((&token, max - items.len())));
+            answer = self.get(&url);
         }
     }
 
+    /// `…/{plural}?labelSelector=…&limit=…[&continue=…]`, in the namespace if there is one.
+    fn page_url(
+        &self,
+        resource: &Resource,
+        target: &Target,
+        next: Option<(&str, usize)>,
+    ) -> String {
+        let base = match self.namespace(target) {
+            Some(ns) => format!(
+                "{}{}/namespaces/{ns}/{}",
+                self.cluster.url, resource.api, resource.plural
+            ),
+            None => format!("{}{}/{}", self.cluster.url, resource.api, resource.plural),
+        };
+        let wanted = next.map_or(self.config.max_items as usize, |(_, left)| left);
+        let limit = (self.config.page_size as usize).min(wanted).max(1);
+        let mut url = format!(
+            "{base}?labelSelector={}&limit={limit}",
+            encode_component(&target.selector)
+        );
+        if let Some((token, _)) = next {
+            url.push_str(&format!("&continue={}", encode_component(token)));
+        }
+        url
+    }
+
+    /// A further page, if the view's time budget allows.
     fn get(&self, url: &str) -> Result<Response, KubeError> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.as_millis() < u128::from(MIN_REQUEST_MS) {
+        if self.time_left().as_millis() < u128::from(MIN_REQUEST_MS) {
             return Err(KubeError::fatal(PluginError::timeout(format!(
-                "not asked: the view's time budget (`budget_ms`: {} ms) ran out before cluster `{}` \
-                 could be asked",
+                "not asked: the view's time budget (`budget_ms`: {} ms) ran out while cluster `{}` \
+                 was being read",
                 self.config.budget_ms, self.cluster.name
             ))));
         }
-        let timeout = left.min(Duration::from_millis(self.config.timeout_ms.into()));
+        self.request(url).send().map_err(|e| self.transport(e))
+    }
+
+    fn time_left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// The request's timeout: `timeout_ms`, or what is left of the budget if less.
+    fn timeout(&self) -> Duration {
+        self.time_left()
+            .min(Duration::from_millis(self.config.timeout_ms.into()))
+            .max(Duration::from_millis(MIN_REQUEST_MS))
+    }
+
+    fn request(&self, url: &str) -> http::Request {
         let mut request = http::get(url)
             .header("accept", "application/json")
             .header("user-agent", USER_AGENT)
-            .timeout(timeout)
+            .timeout(self.timeout())
             .max_response_bytes(MAX_RESPONSE_BYTES);
         if let Some(token) = &self.token {
             request = request.bearer(token);
         }
-        request.send().map_err(|e| self.transport(e, timeout))
+        request
     }
 
     /// Transport failures: not granted, unreachable and timeouts are fatal for the cluster.
-    fn transport(&self, e: PluginError, timeout: Duration) -> KubeError {
+    fn transport(&self, e: PluginError) -> KubeError {
         let name = &self.cluster.name;
         let authority = self
             .cluster
@@ -235,9 +268,8 @@ impl<'a> Client<'a> {
                 e.message
             ))),
             ErrorKind::Timeout => KubeError::fatal(PluginError::timeout(format!(
-                "cluster `{name}` did not answer within {} ms ({})",
-                timeout.as_millis(),
-                e.message
+                "cluster `{name}` did not answer in time (`timeout_ms`: {} ms, `budget_ms`: {} ms): {}",
+                self.config.timeout_ms, self.config.budget_ms, e.message
             ))),
             _ if e.message.contains("larger than") => {
                 KubeError::partial(PluginError::unavailable(format!(
