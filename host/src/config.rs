@@ -20,6 +20,7 @@ pub struct Config {
     pub plugins: PluginsConfig,
     pub secrets: SecretsConfig,
     pub catalog: CatalogConfig,
+    pub docs: DocsConfig,
     pub portal: PortalConfig,
 }
 
@@ -97,6 +98,33 @@ impl Default for CatalogConfig {
             orphan_strategy: OrphanStrategySetting::Keep,
             history_limit: 20,
             provider_interval: std::time::Duration::from_secs(300),
+        }
+    }
+}
+
+/// Docs pages rendered by `docs-renderer` plugins (`docs:`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocsConfig {
+    /// How long a rendered page is served from memory before the plugin renders it again.
+    #[serde(with = "humantime_serde")]
+    pub cache_ttl: std::time::Duration,
+    /// Rendered pages kept in memory at most.
+    pub cache_pages: usize,
+    /// How often every entity's docs are rendered for search (`0s`: once, at startup).
+    #[serde(with = "humantime_serde")]
+    pub index_interval: std::time::Duration,
+    /// Pages of one entity's docs rendered by the indexer or a refresh.
+    pub pages_per_site: usize,
+}
+
+impl Default for DocsConfig {
+    fn default() -> Self {
+        DocsConfig {
+            cache_ttl: std::time::Duration::from_secs(300),
+            cache_pages: 1000,
+            index_interval: std::time::Duration::from_secs(600),
+            pages_per_site: 500,
         }
     }
 }
@@ -491,6 +519,20 @@ mod tests {
             .to_string();
         assert!(err.contains("runtime.limits"), "{err}");
         assert!(err.contains("unknown field `memory`"), "{err}");
+    }
+
+    #[test]
+    fn docs_settings_parse_with_defaults() {
+        let config = Config::parse("docs:\n  cache_ttl: 30s\n", "portico.yaml").unwrap();
+        assert_eq!(config.docs.cache_ttl, std::time::Duration::from_secs(30));
+        assert_eq!(config.docs.cache_pages, 1000);
+        let err = Config::parse("docs:\n  ttl: 30s\n", "portico.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("docs") && err.contains("unknown field `ttl`"),
+            "{err}"
+        );
     }
 
     #[test]

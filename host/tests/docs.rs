@@ -239,10 +239,10 @@ async fn the_demo_site_renders_with_nav_toc_admonitions_and_rewritten_links() {
         "<div class=\"admonition tip\">",
         "<p class=\"admonition-title\">New here?</p>",
         // Image of the local folder → the host's asset route.
-        "src=\"/api/docs-assets/Component/default/portico/docs/img/docs-flow.svg\"",
+        "src=\"/api/docs-assets/component/default/portico/docs/img/docs-flow.svg\"",
         // Links between pages → the portal's docs route, fragments prefixed like the ids.
-        "href=\"/docs/default/Component/portico/guides/getting-started\"",
-        "href=\"/docs/default/Component/portico/guides/writing-docs#doc-the-annotation\"",
+        "href=\"/catalog/default/component/portico/docs/guides/getting-started\"",
+        "href=\"/catalog/default/component/portico/docs/guides/writing-docs#doc-the-annotation\"",
     ] {
         assert!(html.contains(expected), "{expected} missing in {html}");
     }
@@ -261,7 +261,7 @@ async fn the_demo_site_renders_with_nav_toc_admonitions_and_rewritten_links() {
         "<summary>Collapsible blocks</summary>",
         "markdown-alert-note",
         "footnote-definition",
-        "href=\"/docs/default/Component/portico/\"",
+        "href=\"/catalog/default/component/portico/docs\"",
     ] {
         assert!(html.contains(expected), "{expected} missing in {html}");
     }
@@ -312,11 +312,11 @@ async fn navigation_follows_the_folders_without_mkdocs_yml() {
     let html = deploy["html"].as_str().unwrap();
     assert!(html.contains("<ol>"), "{html}");
     assert!(
-        html.contains("href=\"/docs/default/Component/folder-site/how-to\""),
+        html.contains("href=\"/catalog/default/component/folder-site/docs/how-to\""),
         "{html}"
     );
     assert!(
-        html.contains("href=\"/docs/default/Component/folder-site/alpha#doc-alpha-page\""),
+        html.contains("href=\"/catalog/default/component/folder-site/docs/alpha#doc-alpha-page\""),
         "{html}"
     );
     // A page without a heading is named after its file.
@@ -423,7 +423,7 @@ async fn url_docs_are_read_over_http_under_the_allow_list() {
         "{html}"
     );
     assert!(
-        html.contains("href=\"/docs/default/Component/web-docs/guide#doc-install\""),
+        html.contains("href=\"/catalog/default/component/web-docs/docs/guide#doc-install\""),
         "{html}"
     );
     let (status, guide) = host.get("/api/docs/component/default/web-docs/guide").await;
@@ -719,4 +719,97 @@ async fn local_images_are_served_with_a_sandbox_policy() {
             .await;
         assert_eq!(response.status().as_u16(), 404, "{path}");
     }
+}
+
+/// The portal (the whole router) over a docs host.
+async fn portal(host: &DocsHost) -> SocketAddr {
+    let mut metrics = prometheus_client::registry::Registry::default();
+    host.runtime.services().metrics.register(&mut metrics);
+    let state = Arc::new(portico::server::AppState {
+        catalog: host.catalog.clone(),
+        manager: host.manager.clone(),
+        runtime: host.runtime.clone(),
+        metrics,
+        ready: std::sync::atomic::AtomicBool::new(true),
+        admin_token: None,
+        portal: Arc::new(portico::web::Portal::default()),
+        docs: host.docs.clone(),
+    });
+    serve(portico::server::router(state)).await
+}
+
+async fn page_text(addr: SocketAddr, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_entity_page_has_a_docs_tab_with_navigation_and_contents() {
+    let host = DocsHost::start(&repo_root(), &["docs-files"], limits()).await;
+    host.add_location(&repo_root().join("demo/catalog-info.yaml"));
+    host.add_location(&fixtures().join("hostile-site/catalog-info.yaml"));
+    host.add_location(&fixtures().join("folder-site/catalog-info.yaml"));
+    let addr = portal(&host).await;
+
+    let (status, overview) = page_text(addr, "/catalog/default/component/portico").await;
+    assert_eq!(status, 200);
+    assert!(
+        overview.contains("href=\"/catalog/default/component/portico/docs\""),
+        "no Docs tab: {overview}"
+    );
+
+    let (status, docs) = page_text(addr, "/catalog/default/component/portico/docs").await;
+    assert_eq!(status, 200, "{docs}");
+    for expected in [
+        "class=\"docs-layout\"",
+        // The navigation, the current page marked, sections indented, external links marked.
+        "<a href=\"/catalog/default/component/portico/docs\" class=\"is-current\" aria-current=\"page\">Home</a>",
+        "docs-depth-1\"><a href=\"/catalog/default/component/portico/docs/guides/getting-started\">Getting started</a>",
+        "href=\"https://backstage.io/docs/features/techdocs/\" rel=\"noopener noreferrer\" target=\"_blank\">Backstage TechDocs</a>",
+        // The table of contents points at the prefixed heading ids.
+        "<a href=\"#doc-what-you-get\">What you get</a>",
+        "<h2 id=\"doc-what-you-get\">What you get</h2>",
+        "<div class=\"admonition tip\">",
+    ] {
+        assert!(docs.contains(expected), "{expected} missing: {docs}");
+    }
+
+    let (status, guide) = page_text(
+        addr,
+        "/catalog/default/component/portico/docs/guides/getting-started",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        guide.contains("class=\"is-current\" aria-current=\"page\">Getting started</a>"),
+        "{guide}"
+    );
+    assert!(guide.contains("<code class=\"language-sh\">"), "{guide}");
+
+    // Hostile docs stay inert inside the portal page too.
+    let (status, hostile) = page_text(addr, "/catalog/default/component/hostile-site/docs").await;
+    assert_eq!(status, 200);
+    let panel = &hostile[hostile.find("docs-layout").unwrap()..];
+    for bad in ["<script", "onerror=\"", "javascript:", "<iframe", "<form"] {
+        assert!(!panel.contains(bad), "{bad} in {panel}");
+    }
+
+    // A missing page: 404 inside the entity page, with a way back.
+    let (status, missing) = page_text(addr, "/catalog/default/component/portico/docs/nope").await;
+    assert_eq!(status, 404);
+    assert!(
+        missing.contains("This docs page cannot be shown"),
+        "{missing}"
+    );
+    assert!(missing.contains("href=\"/catalog/default/component/portico/docs\""));
+    // An entity without docs has no Docs tab.
+    // (Backstage's example components have no docs annotation.)
+    let file =
+        repo_root().join("corpus/backstage/examples/components/artist-lookup-component.yaml");
+    host.add_location(&file);
+    let (status, page) = page_text(addr, "/catalog/default/component/artist-lookup").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("/artist-lookup/docs\""), "{page}");
+    let (status, _) = page_text(addr, "/catalog/default/component/artist-lookup/docs").await;
+    assert_eq!(status, 404);
 }

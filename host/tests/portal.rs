@@ -32,6 +32,7 @@ async fn serve(
         ready: AtomicBool::new(true),
         admin_token: admin_token.map(str::to_string),
         portal: Arc::new(portal),
+        docs: host.docs_service(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -50,7 +50,12 @@ pub async fn serve(config: crate::config::Config) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {listen} (in use? pass --listen ADDR)"))?;
     let (state, app) = start(config)?;
-    let docs_routes = crate::server::docs_api::for_app(&app)?;
+    // The first docs run waits a little for the catalog's locations to be read.
+    crate::docs::indexer::spawn(
+        state.docs.clone(),
+        std::time::Duration::from_secs(10),
+        app.config.docs.index_interval,
+    );
     // Locations are read in the background: the server answers (from what is stored) at once.
     let background = app.clone();
     tokio::task::spawn_blocking(move || register_static_locations(&background));
@@ -62,7 +67,7 @@ pub async fn serve(config: crate::config::Config) -> Result<()> {
     );
     spawn_refresh_loop(app);
     tracing::info!(address = %listener.local_addr()?, "Portico is listening");
-    axum::serve(listener, router(state).merge(docs_routes))
+    axum::serve(listener, router(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
@@ -84,6 +89,7 @@ pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)>
         }
     }
     let failures = app.manager.load_all()?;
+    let docs = Arc::new(crate::docs::service_for(&app)?);
     let mut metrics = Registry::default();
     app.runtime.services().metrics.register(&mut metrics);
     let state = Arc::new(AppState {
@@ -94,6 +100,7 @@ pub fn start(config: crate::config::Config) -> Result<(Arc<AppState>, Arc<App>)>
         ready: AtomicBool::new(false),
         admin_token,
         portal,
+        docs,
     });
     state.ready.store(true, Ordering::Release);
     if !failures.is_empty() {

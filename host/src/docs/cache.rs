@@ -92,3 +92,74 @@ impl PageCache {
         self.len() == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docs::PageEntity;
+
+    fn page(title: &str) -> Arc<DocsPage> {
+        Arc::new(DocsPage {
+            entity: PageEntity {
+                kind: "Component".into(),
+                namespace: "default".into(),
+                name: "x".into(),
+            },
+            plugin: "docs".into(),
+            path: String::new(),
+            title: title.into(),
+            html: String::new(),
+            toc: Vec::new(),
+            nav: Vec::new(),
+            text: String::new(),
+        })
+    }
+
+    fn key(entity: &str, path: &str, descriptor: u64) -> PageKey {
+        PageKey {
+            entity: entity.into(),
+            path: path.into(),
+            descriptor,
+        }
+    }
+
+    #[test]
+    fn hits_misses_and_descriptor_changes() {
+        let cache = PageCache::new(Duration::from_secs(60), 10);
+        cache.put(key("component:default/x", "", 1), page("one"));
+        assert_eq!(
+            cache.get(&key("component:default/x", "", 1)).unwrap().title,
+            "one"
+        );
+        // The same page of a changed entity is a miss.
+        assert!(cache.get(&key("component:default/x", "", 2)).is_none());
+        assert!(cache.get(&key("component:default/x", "other", 1)).is_none());
+    }
+
+    #[test]
+    fn full_cache_drops_the_oldest_and_invalidate_drops_an_entity() {
+        let cache = PageCache::new(Duration::from_secs(60), 2);
+        cache.put(key("a", "1", 0), page("a1"));
+        std::thread::sleep(Duration::from_millis(2));
+        cache.put(key("a", "2", 0), page("a2"));
+        std::thread::sleep(Duration::from_millis(2));
+        cache.put(key("b", "1", 0), page("b1"));
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get(&key("a", "1", 0)).is_none());
+        assert!(cache.get(&key("a", "2", 0)).is_some());
+        cache.invalidate("a");
+        assert!(cache.get(&key("a", "2", 0)).is_none());
+        assert!(cache.get(&key("b", "1", 0)).is_some());
+    }
+
+    #[test]
+    fn expired_pages_and_a_zero_ttl_are_misses() {
+        let cache = PageCache::new(Duration::from_millis(1), 10);
+        cache.put(key("a", "", 0), page("a"));
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(cache.get(&key("a", "", 0)).is_none());
+        let off = PageCache::new(Duration::ZERO, 10);
+        off.put(key("a", "", 0), page("a"));
+        assert!(off.is_empty());
+    }
+}

@@ -125,6 +125,11 @@ pub fn service_for(app: &crate::app::App) -> anyhow::Result<DocsService> {
         app.catalog.clone(),
         app.manager.org().clone(),
         folders,
-        DocsOptions::default(),
+        DocsOptions {
+            cache_ttl: config.docs.cache_ttl,
+            cache_pages: config.docs.cache_pages,
+            pages_per_site: config.docs.pages_per_site,
+            ..DocsOptions::default()
+        },
     ))
 }

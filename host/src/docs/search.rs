@@ -169,48 +169,66 @@ impl SearchIndex {
             return Vec::new();
         }
         let avg_len = inner.total_len as f64 / n;
-        let mut scores: Option<HashMap<u64, f64>> = None;
-        let mut matched = |postings: Vec<(&HashMap<u64, u32>, f64)>| {
-            let mut these: HashMap<u64, f64> = HashMap::new();
-            for (list, weight) in postings {
-                let df = list.len() as f64;
-                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                for (id, tf) in list {
-                    let len = inner.docs[id].len as f64;
-                    let tf = f64::from(*tf);
-                    let s = idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg_len));
-                    let entry = these.entry(*id).or_default();
-                    *entry = entry.max(s * weight);
-                }
-            }
-            scores = Some(match scores.take() {
-                None => these,
-                Some(so_far) => so_far
-                    .into_iter()
-                    .filter_map(|(id, s)| these.get(&id).map(|t| (id, s + t)))
-                    .collect(),
-            });
-        };
-        for term in whole {
-            matched(
+        // One group of posting lists per query term: the exact word, and for the last term
+        // every word it starts (a little lower than an exact match).
+        let mut groups: Vec<Vec<(&HashMap<u64, u32>, f64)>> = whole
+            .iter()
+            .map(|t| {
                 inner
                     .postings
-                    .get(term)
+                    .get(t)
                     .map(|l| (l, 1.0))
                     .into_iter()
-                    .collect(),
-            );
-        }
-        // The last term also matches as a prefix (a little lower than an exact word).
-        let prefixed: Vec<(&HashMap<u64, u32>, f64)> = inner
-            .postings
-            .range(last.clone()..)
-            .take_while(|(t, _)| t.starts_with(last.as_str()))
-            .take(256)
-            .map(|(t, l)| (l, if t == last { 1.0 } else { 0.8 }))
+                    .collect()
+            })
             .collect();
-        matched(prefixed);
-        let mut ranked: Vec<(u64, f64)> = scores.unwrap_or_default().into_iter().collect();
+        groups.push(
+            inner
+                .postings
+                .range(last.clone()..)
+                .take_while(|(t, _)| t.starts_with(last.as_str()))
+                .take(256)
+                .map(|(t, l)| (l, if t == last { 1.0 } else { 0.8 }))
+                .collect(),
+        );
+        // Every term must match: start from the rarest, then only look up the candidates.
+        groups.sort_by_key(|g| g.iter().map(|(l, _)| l.len()).sum::<usize>());
+        let score = |list: &HashMap<u64, u32>, weight: f64, id: u64, tf: u32| -> f64 {
+            let df = list.len() as f64;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            let len = f64::from(inner.docs.get(&id).map(|d| d.len).unwrap_or(1));
+            let tf = f64::from(tf);
+            weight * idf * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / avg_len))
+        };
+        let mut groups = groups.into_iter();
+        let mut scores: HashMap<u64, f64> = HashMap::new();
+        for (list, weight) in groups.next().unwrap_or_default() {
+            for (id, tf) in list {
+                let s = score(list, weight, *id, *tf);
+                let entry = scores.entry(*id).or_default();
+                *entry = entry.max(s);
+            }
+        }
+        for group in groups {
+            scores.retain(|id, total| {
+                let best = group
+                    .iter()
+                    .filter_map(|(list, weight)| {
+                        list.get(id).map(|tf| score(list, *weight, *id, *tf))
+                    })
+                    .fold(None, |best: Option<f64>, s| {
+                        Some(best.map_or(s, |b| b.max(s)))
+                    });
+                match best {
+                    Some(s) => {
+                        *total += s;
+                        true
+                    }
+                    None => false,
+                }
+            });
+        }
+        let mut ranked: Vec<(u64, f64)> = scores.into_iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranked
             .into_iter()

@@ -30,21 +30,6 @@ pub struct DocsApiState {
     pub admin_token: Option<String>,
 }
 
-/// The docs service of a running Portico, its periodic indexer, and its routes.
-pub fn for_app(app: &crate::app::App) -> anyhow::Result<Router> {
-    let docs = Arc::new(crate::docs::service_for(app)?);
-    // The first run waits a little for the catalog's locations to be read.
-    crate::docs::indexer::spawn(
-        docs.clone(),
-        std::time::Duration::from_secs(10),
-        std::time::Duration::from_secs(600),
-    );
-    Ok(routes(Arc::new(DocsApiState {
-        docs,
-        admin_token: app.config.server.admin_token.clone(),
-    })))
-}
-
 /// The docs routes, with their own state (merge into the server's router).
 pub fn routes(state: Arc<DocsApiState>) -> Router {
     Router::new()

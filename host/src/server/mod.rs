@@ -28,9 +28,15 @@ pub struct AppState {
     pub admin_token: Option<String>,
     /// The portal's templates, theme, sessions and caches.
     pub portal: Arc<crate::web::Portal>,
+    /// Docs pages: rendering, cache and search.
+    pub docs: Arc<crate::docs::DocsService>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
+    let docs = docs_api::routes(Arc::new(docs_api::DocsApiState {
+        docs: state.docs.clone(),
+        admin_token: state.admin_token.clone(),
+    }));
     Router::new()
         .merge(health::routes())
         .merge(admin_plugins::routes(state.clone()))
@@ -38,4 +44,5 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(catalog_api::routes())
         .merge(crate::web::routes(state.clone()))
         .with_state(state)
+        .merge(docs)
 }

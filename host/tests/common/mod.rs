@@ -122,6 +122,23 @@ impl TestHost {
             .unwrap();
     }
 
+    /// The docs service over this host's catalog and runtime (docs folders confined to the
+    /// repository, as the catalog's file root is).
+    pub fn docs_service(&self) -> Arc<portico::docs::DocsService> {
+        let folders = portico::docs::folder::FolderPolicy::new(
+            &repo_root(),
+            &[self.dir.path().to_path_buf()],
+        )
+        .unwrap();
+        Arc::new(portico::docs::DocsService::new(
+            self.runtime.clone(),
+            self.catalog.clone(),
+            OrgId::default_org(),
+            folders,
+            portico::docs::DocsOptions::default(),
+        ))
+    }
+
     /// Serves the host's router on 127.0.0.1:0; returns the address.
     pub async fn serve(&self) -> SocketAddr {
         self.serve_with_admin_token(None).await
@@ -139,6 +156,7 @@ impl TestHost {
             ready: AtomicBool::new(true),
             admin_token,
             portal: Arc::new(portico::web::Portal::default()),
+            docs: self.docs_service(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

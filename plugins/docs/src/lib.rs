@@ -40,7 +40,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            page_url: "/docs/{namespace}/{kind}/{name}/{path}".into(),
+            page_url: "/catalog/{namespace}/{kind}/{name}/docs/{path}".into(),
             asset_url: "/api/docs-assets/{kind}/{namespace}/{name}/{path}".into(),
             max_file_bytes: 1024 * 1024,
             max_pages: 2000,

@@ -35,10 +35,19 @@ pub struct PageLinks<'a> {
 
 impl PageLinks<'_> {
     fn fill(&self, template: &str, path: &str) -> String {
+        // The index page: `…/docs/{path}` becomes `…/docs`, not `…/docs/`.
+        let template = match path.is_empty() {
+            true => template.strip_suffix("/{path}").unwrap_or(template),
+            false => template,
+        };
         let encoded_path: Vec<String> = path.split('/').map(encode).collect();
         template
-            .replace("{kind}", &encode(&self.entity.kind))
-            .replace("{namespace}", &encode(&self.entity.namespace))
+            // Portal routes spell kind and namespace in lower case (names keep their case).
+            .replace("{kind}", &encode(&self.entity.kind.to_lowercase()))
+            .replace(
+                "{namespace}",
+                &encode(&self.entity.namespace.to_lowercase()),
+            )
             .replace("{name}", &encode(&self.entity.name))
             .replace("{path}", &encoded_path.join("/"))
     }
@@ -185,7 +194,7 @@ mod tests {
 
     fn routes() -> Routes {
         Routes {
-            page_url: "/docs/{namespace}/{kind}/{name}/{path}".into(),
+            page_url: "/catalog/{namespace}/{kind}/{name}/docs/{path}".into(),
             asset_url: "/api/docs-assets/{kind}/{namespace}/{name}/{path}".into(),
         }
     }
@@ -212,27 +221,27 @@ mod tests {
         let to = |d: &str| links.rewrite(d, false);
         assert_eq!(
             to("setup.md#step-2"),
-            Rewrite::To("/docs/default/Component/my%20service/guides/setup#step-2".into())
+            Rewrite::To("/catalog/default/component/my%20service/docs/guides/setup#step-2".into())
         );
         assert_eq!(
             to("../index.md"),
-            Rewrite::To("/docs/default/Component/my%20service/".into())
+            Rewrite::To("/catalog/default/component/my%20service/docs".into())
         );
         assert_eq!(
             to("../reference/"),
-            Rewrite::To("/docs/default/Component/my%20service/reference".into())
+            Rewrite::To("/catalog/default/component/my%20service/docs/reference".into())
         );
         assert_eq!(
             to("files/spec.yaml"),
             Rewrite::To(
-                "/api/docs-assets/Component/default/my%20service/docs/guides/files/spec.yaml"
+                "/api/docs-assets/component/default/my%20service/docs/guides/files/spec.yaml"
                     .into()
             )
         );
         assert_eq!(
             links.rewrite("../img/a%20b.png", true),
             Rewrite::To(
-                "/api/docs-assets/Component/default/my%20service/docs/img/a%20b.png".into()
+                "/api/docs-assets/component/default/my%20service/docs/img/a%20b.png".into()
             )
         );
         assert_eq!(to("../../../etc/passwd"), Rewrite::Drop);

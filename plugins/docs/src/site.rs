@@ -10,6 +10,8 @@ use crate::source::{Entry, Source};
 
 /// `mkdocs.yml` larger than this is refused (a real one is a few KiB).
 const MAX_MKDOCS_BYTES: usize = 256 * 1024;
+/// Bytes of a page read to find its title for the navigation.
+const TITLE_BYTES: usize = 8 * 1024;
 /// Folders deeper than this are not walked for the navigation.
 const MAX_DEPTH: u8 = 8;
 
@@ -239,10 +241,8 @@ impl NavBuilder<'_> {
         if self.source.url_of(file).is_some() {
             return fallback();
         }
-        match self
-            .source
-            .read(&self.full(file), self.bounds.max_file_bytes)
-        {
+        // The title is near the top: a prefix is enough, even of a file too large to render.
+        match self.source.head(&self.full(file), TITLE_BYTES) {
             Ok(Some(bytes)) => title_in(&String::from_utf8_lossy(&bytes)).unwrap_or_else(fallback),
             _ => fallback(),
         }

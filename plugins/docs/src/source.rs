@@ -30,6 +30,10 @@ pub trait Source {
     /// The absolute URL of a file, for sources that have one (images and downloads then
     /// point there directly).
     fn url_of(&self, path: &str) -> Option<String>;
+    /// The first `max` bytes of a file (enough to find a title), `None` when missing.
+    fn head(&self, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
+        self.read(path, max)
+    }
 }
 
 /// The mounted docs directory.
@@ -103,6 +107,19 @@ impl Source for Mounted {
 
     fn url_of(&self, _path: &str) -> Option<String> {
         None
+    }
+
+    fn head(&self, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
+        let full = self.full(path);
+        if !full.is_file() {
+            return Ok(None);
+        }
+        let file = std::fs::File::open(&full).map_err(|e| io_error(path, e))?;
+        let mut bytes = Vec::with_capacity(max);
+        file.take(max as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(path, e))?;
+        Ok(Some(bytes))
     }
 }
 

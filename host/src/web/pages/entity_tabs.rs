@@ -52,6 +52,14 @@ pub fn tabs(entity: &EntityContext, plugin_tabs: &[PluginView], active: &str) ->
             "builtin",
         );
     }
+    if super::docs_tab::has_docs(entity) {
+        push(
+            "docs".into(),
+            "Docs",
+            super::docs_tab::page_href(&entity.path, ""),
+            "builtin",
+        );
+    }
     for view in plugin_tabs {
         push(
             plugin_tab_id(&view.plugin, &view.view),

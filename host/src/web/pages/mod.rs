@@ -3,6 +3,7 @@
 
 mod admin;
 mod catalog;
+mod docs_tab;
 mod entity;
 mod entity_tabs;
 mod errors;
@@ -56,6 +57,14 @@ pub fn routes(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route(
             "/catalog/{namespace}/{kind}/{name}/{tab}",
             get(entity::builtin_tab),
+        )
+        .route(
+            "/catalog/{namespace}/{kind}/{name}/docs",
+            get(docs_tab::index),
+        )
+        .route(
+            "/catalog/{namespace}/{kind}/{name}/docs/{*path}",
+            get(docs_tab::page),
         )
         .route(
             "/catalog/{namespace}/{kind}/{name}/views/{plugin}/{view}",
