@@ -880,10 +880,12 @@ async fn a_slow_github_times_out_and_the_deadline_holds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_mid_run_keeps_what_the_last_run_found() {
     let (addr, fake) = fake_github().await;
-    let host = install(config(addr, "acme"), ALL_GRANTS);
+    let mut c = config(addr, "acme");
+    c["concurrency"] = json!(2);
+    let host = install(c, ALL_GRANTS);
     let first = host.discover().await.unwrap();
     // Everything was pushed to, and GitHub stops answering contents requests.
-    for name in ["payments", "website", "forked", "nested"] {
+    for name in ["payments", "website", "no-catalog", "forked", "nested"] {
         fake.repo(name, |r| r.pushed_at = "2026-11-29T12:00:00Z".into());
     }
     fake.0.lock().unwrap().contents_rate_limited = true;
@@ -894,9 +896,10 @@ async fn a_rate_limit_mid_run_keeps_what_the_last_run_found() {
         names(&first),
         "nothing disappears because of a rate limit"
     );
+    // Files are asked for two at a time: after the first refused pair no more are asked.
     assert_eq!(
         fake.contents_requests().len(),
-        1,
+        2,
         "one refusal stops the asking"
     );
     let stopped = second

@@ -20,6 +20,8 @@ pub struct Config {
     pub max_repositories: u32,
     pub timeout_ms: u32,
     pub budget_seconds: u32,
+    /// Catalog files requested at once.
+    pub concurrency: u32,
 }
 
 impl Default for Config {
@@ -38,6 +40,7 @@ impl Default for Config {
             max_repositories: 5000,
             timeout_ms: 10_000,
             budget_seconds: 45,
+            concurrency: 4,
         }
     }
 }
@@ -94,6 +97,7 @@ impl Config {
         self.timeout_ms = self.timeout_ms.max(100);
         self.budget_seconds = self.budget_seconds.max(1);
         self.max_repositories = self.max_repositories.max(1);
+        self.concurrency = self.concurrency.clamp(1, 16);
         Ok(self)
     }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use base64::Engine;
-use portico_sdk::http::encode_component;
+use portico_sdk::http::{self, Response, encode_component};
 use portico_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,9 @@ pub fn run() -> Result<Discovery> {
     };
     let mut stopped: Option<PluginError> = None;
     let mut used_keys = BTreeSet::new();
+    // First what each repository needs: nothing (filtered out), what the last run found
+    // (not pushed to since), or a read of its file.
+    let mut to_read: Vec<ToRead> = Vec::new();
     for repo in &repos {
         let config = &client.config;
         let Some(branch) = config
@@ -112,50 +115,65 @@ pub fn run() -> Result<Discovery> {
             .ok()
             .flatten()
             .filter(|s| s.branch == branch && s.path == at.path);
+        match state {
+            Some(state) if state.pushed_at.is_some() && state.pushed_at == repo.pushed_at => {
+                tally.unchanged += 1;
+                emit(&mut out, &at, &state);
+            }
+            state => to_read.push(ToRead {
+                repo,
+                at,
+                key,
+                state,
+            }),
+        }
+    }
 
+    // Then the files, a few at once.
+    for batch in to_read.chunks(client.config.concurrency.max(1) as usize) {
         if stopped.is_none() && client.out_of_time() {
-            stopped = Some(PluginError::timeout(format!(
-                "the run's time budget (`budget_seconds`: {}) is spent",
-                client.config.budget_seconds
-            )));
+            stopped = Some(client.budget_spent().error);
         }
         if stopped.is_some() {
             // Not re-read this run: what the last run found stays.
-            if let Some(state) = state {
-                tally.stale += 1;
-                emit(&mut out, &at, &state);
+            for item in batch {
+                if let Some(state) = &item.state {
+                    tally.stale += 1;
+                    emit(&mut out, &item.at, state);
+                }
             }
             continue;
         }
-        if let Some(state) = &state
-            && state.pushed_at.is_some()
-            && state.pushed_at == repo.pushed_at
-        {
-            tally.unchanged += 1;
-            emit(&mut out, &at, state);
-            continue;
-        }
-        match read(&client, repo, &at, state.clone()) {
-            Ok((next, how)) => {
-                match how {
-                    How::NotModified => tally.revalidated += 1,
-                    How::Read => tally.read += 1,
-                    How::Missing => tally.without_file += 1,
+        let requests = batch
+            .iter()
+            .map(|item| {
+                let etag = item.state.as_ref().and_then(|s| s.etag.as_deref());
+                client.request(&contents_url(&client, item), etag)
+            })
+            .collect();
+        for (item, answer) in batch.iter().zip(http::send_all(requests)) {
+            match read(&client, item, answer) {
+                Ok((next, how)) => {
+                    match how {
+                        How::NotModified => tally.revalidated += 1,
+                        How::Read => tally.read += 1,
+                        How::Missing => tally.without_file += 1,
+                    }
+                    store(&item.key, &next);
+                    emit(&mut out, &item.at, &next);
                 }
-                store(&key, &next);
-                emit(&mut out, &at, &next);
-            }
-            Err(ApiError { error, stop }) => {
-                // Keep what the last good read found, and say what went wrong.
-                out.errors.push(DiscoveryError {
-                    location: at.location(),
-                    message: error.message.clone(),
-                });
-                if let Some(state) = &state {
-                    out.entities.extend(discovered(&at, &state.entities));
-                }
-                if stop {
-                    stopped = Some(error);
+                Err(ApiError { error, stop }) => {
+                    // Keep what the last good read found, and say what went wrong.
+                    out.errors.push(DiscoveryError {
+                        location: item.at.location(),
+                        message: error.message.clone(),
+                    });
+                    if let Some(state) = &item.state {
+                        out.entities.extend(discovered(&item.at, &state.entities));
+                    }
+                    if stop && stopped.is_none() {
+                        stopped = Some(error);
+                    }
                 }
             }
         }
@@ -201,20 +219,32 @@ enum How {
     Missing,
 }
 
-/// Reads the catalog file of `repo` (conditionally on the last ETag).
+/// A repository whose catalog file is read in this run.
+struct ToRead<'a> {
+    repo: &'a Repo,
+    at: FileLocation,
+    key: String,
+    state: Option<RepoState>,
+}
+
+/// `…/repos/{owner}/{repo}/contents/{path}?ref={branch}`.
+fn contents_url(client: &Client, item: &ToRead) -> String {
+    let path: Vec<String> = item.at.path.split('/').map(encode_component).collect();
+    client.url(&format!(
+        "/repos/{}/contents/{}?ref={}",
+        item.repo.full_name,
+        path.join("/"),
+        encode_component(&item.at.branch)
+    ))
+}
+
+/// The new state of a repository from the answer to its (conditional) contents request.
 fn read(
     client: &Client,
-    repo: &Repo,
-    at: &FileLocation,
-    state: Option<RepoState>,
+    item: &ToRead,
+    answer: Result<Response>,
 ) -> Result<(RepoState, How), ApiError> {
-    let path: Vec<String> = at.path.split('/').map(encode_component).collect();
-    let url = client.url(&format!(
-        "/repos/{}/contents/{}?ref={}",
-        repo.full_name,
-        path.join("/"),
-        encode_component(&at.branch)
-    ));
+    let (repo, at, state) = (item.repo, &item.at, &item.state);
     let mut next = state.clone().unwrap_or_else(|| RepoState {
         branch: at.branch.clone(),
         path: at.path.clone(),
@@ -222,8 +252,7 @@ fn read(
     });
     next.pushed_at = repo.pushed_at.clone();
     let what = format!("{} of {}", at.path, repo.full_name);
-    let etag = state.as_ref().and_then(|s| s.etag.as_deref());
-    let (fetch, _) = client.get::<Content>(&url, etag, &what)?;
+    let (fetch, _) = client.answer::<Content>(answer, &what)?;
     match fetch {
         Fetch::NotModified => Ok((next, How::NotModified)),
         Fetch::NotFound => {

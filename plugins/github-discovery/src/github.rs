@@ -87,13 +87,29 @@ impl Client {
     }
 
     fn send(&self, url: &str, etag: Option<&str>) -> ApiResult<Response> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(ApiError::stop(PluginError::timeout(format!(
-                "the run's time budget (`budget_seconds`: {}) is spent",
-                self.config.budget_seconds
-            ))));
+        if self.out_of_time() {
+            return Err(self.budget_spent());
         }
+        self.request(url, etag)
+            .send()
+            .map_err(|e| self.transport(e))
+    }
+
+    /// The error when `budget_seconds` is spent.
+    pub fn budget_spent(&self) -> ApiError {
+        ApiError::stop(PluginError::timeout(format!(
+            "the run's time budget (`budget_seconds`: {}) is spent",
+            self.config.budget_seconds
+        )))
+    }
+
+    /// `GET url` with GitHub's headers, conditional on `etag`; its timeout is `timeout_ms` or
+    /// what is left of the run's budget.
+    pub fn request(&self, url: &str, etag: Option<&str>) -> http::Request {
+        let left = self
+            .deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
         let mut req = http::get(url)
             .bearer(&self.token)
             .header("accept", "application/vnd.github+json")
@@ -104,7 +120,7 @@ impl Client {
         if let Some(etag) = etag {
             req = req.header("if-none-match", etag);
         }
-        req.send().map_err(|e| self.transport(e))
+        req
     }
 
     fn transport(&self, e: PluginError) -> ApiError {
@@ -129,7 +145,26 @@ impl Client {
         etag: Option<&str>,
         what: &str,
     ) -> ApiResult<(Fetch<T>, Option<String>)> {
-        let response = self.send(url, etag)?;
+        let response = self.send(url, etag);
+        self.decode(response, what)
+    }
+
+    /// The outcome of a [`request`](Self::request) sent elsewhere (e.g. with
+    /// `http::send_all`), with the `rel="next"` link if any.
+    pub fn answer<T: DeserializeOwned>(
+        &self,
+        sent: Result<Response>,
+        what: &str,
+    ) -> ApiResult<(Fetch<T>, Option<String>)> {
+        self.decode(sent.map_err(|e| self.transport(e)), what)
+    }
+
+    fn decode<T: DeserializeOwned>(
+        &self,
+        response: ApiResult<Response>,
+        what: &str,
+    ) -> ApiResult<(Fetch<T>, Option<String>)> {
+        let response = response?;
         let next = response.header("link").and_then(next_link);
         match response.status {
             304 => return Ok((Fetch::NotModified, next)),
