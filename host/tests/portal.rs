@@ -6,13 +6,10 @@
 mod common;
 
 use common::TestHost;
-use portico::server::{AppState, router};
 use portico_storage::OrgId;
 use reqwest::redirect::Policy;
 use serde_json::json;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'";
 
@@ -22,24 +19,8 @@ async fn serve(
     portal: portico::web::Portal,
     admin_token: Option<&str>,
 ) -> SocketAddr {
-    let mut metrics = prometheus_client::registry::Registry::default();
-    host.runtime.services().metrics.register(&mut metrics);
-    let state = Arc::new(AppState {
-        catalog: host.catalog.clone(),
-        manager: host.manager.clone(),
-        runtime: host.runtime.clone(),
-        metrics,
-        ready: AtomicBool::new(true),
-        admin_token: admin_token.map(str::to_string),
-        portal: Arc::new(portal),
-        docs: host.docs_service(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, router(state)).await.unwrap();
-    });
-    addr
+    host.serve_portal(admin_token.map(str::to_string), portal)
+        .await
 }
 
 fn client() -> reqwest::Client {

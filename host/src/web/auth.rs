@@ -74,13 +74,18 @@ impl Sessions {
         let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
         if sessions.len() >= MAX_SESSIONS {
             sessions.retain(|_, s| s.created.elapsed() < SESSION_LIFETIME);
-            if sessions.len() >= MAX_SESSIONS
-                && let Some(oldest) = sessions
+        }
+        if sessions.len() >= MAX_SESSIONS {
+            // Anonymous sessions go first, so a flood of visitors cannot sign an admin out.
+            let oldest = |signed_in: bool| {
+                sessions
                     .values()
+                    .filter(|s| s.signed_in == signed_in)
                     .min_by_key(|s| s.created)
                     .map(|s| s.id.clone())
-            {
-                sessions.remove(&oldest);
+            };
+            if let Some(id) = oldest(false).or_else(|| oldest(true)) {
+                sessions.remove(&id);
             }
         }
         sessions.insert(session.id.clone(), session.clone());
@@ -243,6 +248,17 @@ mod tests {
         headers.remove(header::ORIGIN);
         headers.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(cross_site(&headers));
+    }
+
+    #[test]
+    fn a_flood_of_anonymous_sessions_keeps_signed_in_ones() {
+        let sessions = Sessions::default();
+        let admin = sessions.create(true);
+        for _ in 0..MAX_SESSIONS + 10 {
+            sessions.create(false);
+        }
+        assert!(sessions.get(&admin.id).is_some());
+        assert!(sessions.sessions.lock().unwrap().len() <= MAX_SESSIONS);
     }
 
     #[test]

@@ -9,8 +9,9 @@ use std::fmt::Write as _;
 
 /// Nodes drawn per side before a "+N more" node.
 const MAX_PER_SIDE: usize = 12;
-const WIDTH: i32 = 880;
 const NODE_W: i32 = 250;
+/// Horizontal room for the edges and their labels between columns.
+const GAP: i32 = 150;
 const NODE_H: i32 = 40;
 const ROW: i32 = 52;
 const CENTER_W: i32 = 240;
@@ -122,11 +123,18 @@ pub fn render(entity_ref: &str, relations: &[Relation]) -> Option<String> {
     let count = rows(&left).max(rows(&right)).max(1);
     let height = count * ROW + 24;
     let center_y = height / 2 - NODE_H / 2;
-    let center_x = WIDTH / 2 - CENTER_W / 2;
+    // Columns only where there are nodes, so a one-sided graph is not lopsided.
+    let center_x = if left.is_empty() { 8 } else { 8 + NODE_W + GAP };
+    let right_x = center_x + CENTER_W + GAP;
+    let width = if right.is_empty() {
+        center_x + CENTER_W + 8
+    } else {
+        right_x + NODE_W + 8
+    };
     let mut svg = String::with_capacity(4096);
     let _ = write!(
         svg,
-        "<svg class=\"graph\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-label=\"Relations of {}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"graph\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"Relations of {}\" xmlns=\"http://www.w3.org/2000/svg\">",
         html_escape(entity_ref)
     );
     for (side, items) in [(0, &left), (1, &right)] {
@@ -137,7 +145,7 @@ pub fn render(entity_ref: &str, relations: &[Relation]) -> Option<String> {
         });
         let total_rows = rows(items);
         let top = (height - total_rows * ROW) / 2 + (ROW - NODE_H) / 2;
-        let x = if side == 0 { 8 } else { WIDTH - NODE_W - 8 };
+        let x = if side == 0 { 8 } else { right_x };
         for (i, relation) in items.iter().take(shown).enumerate() {
             let y = top + i as i32 * ROW;
             let (from, to) = if side == 0 {

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const MAX_PENDING: usize = 8;
+/// Bytes of all pending uploads together; the oldest make room for a new one.
+const MAX_PENDING_BYTES: usize = 512 * 1024 * 1024;
 const MAX_AGE: Duration = Duration::from_secs(30 * 60);
 
 pub struct Upload {
@@ -27,7 +29,10 @@ impl PendingUploads {
         let id = super::auth::random_token();
         let mut uploads = self.uploads.lock().unwrap_or_else(|p| p.into_inner());
         uploads.retain(|_, u| u.created.elapsed() < MAX_AGE);
-        while uploads.len() >= MAX_PENDING {
+        let total = |u: &HashMap<String, Upload>| u.values().map(|u| u.bytes.len()).sum::<usize>();
+        while uploads.len() >= MAX_PENDING
+            || (!uploads.is_empty() && total(&uploads) + bytes.len() > MAX_PENDING_BYTES)
+        {
             let Some(oldest) = uploads
                 .iter()
                 .min_by_key(|(_, u)| u.created)

@@ -146,6 +146,17 @@ impl TestHost {
 
     /// Like [`serve`](Self::serve), with the admin API behind a bearer token.
     pub async fn serve_with_admin_token(&self, admin_token: Option<String>) -> SocketAddr {
+        self.serve_portal(admin_token, portico::web::Portal::default())
+            .await
+    }
+
+    /// Like [`serve_with_admin_token`](Self::serve_with_admin_token), with this portal (its
+    /// theme and template overrides).
+    pub async fn serve_portal(
+        &self,
+        admin_token: Option<String>,
+        portal: portico::web::Portal,
+    ) -> SocketAddr {
         let mut metrics = prometheus_client::registry::Registry::default();
         self.runtime.services().metrics.register(&mut metrics);
         let state = Arc::new(AppState {
@@ -155,7 +166,7 @@ impl TestHost {
             metrics,
             ready: AtomicBool::new(true),
             admin_token,
-            portal: Arc::new(portico::web::Portal::default()),
+            portal: Arc::new(portal),
             docs: self.docs_service(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
