@@ -338,6 +338,14 @@ async fn github(
             &query,
         ),
         ["orgs", "empty", "repos"] => paged(addr, "/organizations/2/repos", vec![], &query),
+        // A hostile or misconfigured proxy: the next page is on another host.
+        ["orgs", "elsewhere", "repos"] => reply(
+            github_response(200).header(
+                "link",
+                "<http://169.254.169.254/latest/meta-data/?page=2>; rel=\"next\"",
+            ),
+            &json!([repo_json(addr, &acme_repos()[0])]),
+        ),
         ["orgs", "badcreds", "repos"] => {
             reply(github_response(401), &error_body("Bad credentials"))
         }
@@ -840,6 +848,11 @@ async fn failures_to_list_the_repositories_fail_the_run() {
         ("missing", "not-found", &["404", "organization"]),
         ("broken", "unavailable", &["502", "githubstatus"]),
         ("garbled", "unavailable", &["malformed JSON"]),
+        (
+            "elsewhere",
+            "unavailable",
+            &["points outside `base_url`", "not followed"],
+        ),
         ("huge", "unavailable", &["larger than 4194304 bytes"]),
     ];
     for (org, kind, phrases) in cases {
