@@ -1,12 +1,13 @@
 //! The Python and JavaScript SDK examples, built from source with componentize-py and
 //! componentize-js, installed into a running host through the admin API and called through
-//! the host (and its HTTP API) — with their capabilities granted, and with one withheld.
+//! the host (and its HTTP API) — with their capabilities granted, and with one withheld —
+//! and the C example (clang + wasi-libc + wit-bindgen).
 
 mod common;
 mod guest_build;
 
 use common::{TestHost, test_limits};
-use guest_build::{JS_ONCALL, PY_SCORECARD};
+use guest_build::{C_NAMING, JS_ONCALL, PY_SCORECARD};
 use portico::plugins::PluginPolicy;
 use portico::runtime::bindings::v0_1_0::{Entity, EntityRef};
 use portico::runtime::{CallContext, CallErrorKind};
@@ -482,4 +483,67 @@ async fn js_oncall_without_the_http_grant_is_denied_cleanly() {
         .await
         .unwrap();
     assert!(views.is_empty());
+}
+
+// ---------------------------------------------------------------- C: naming conventions
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn c_naming_check_runs_in_the_host() {
+    let component = guest_build::component(&C_NAMING);
+    let host = host("c-naming", json!({}));
+    let addr = host.serve().await;
+    let report = install_via_api(addr, &component, &[]).await;
+    assert_eq!(report["id"], "c-naming", "{report}");
+
+    let ctx = CallContext::org(OrgId::default_org());
+    let checks = host.runtime.list_checks("c-naming", &ctx).await.unwrap();
+    let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["name-format", "team-namespace"]);
+
+    let (good, _) = component_entity("payments-api", json!({}), json!({}));
+    let results = host
+        .runtime
+        .evaluate_checks("c-naming", &ctx, good)
+        .await
+        .unwrap();
+    let results = serde_json::to_value(&results).unwrap();
+    assert_eq!(outcome(&results, "name-format").0, "Pass", "{results}");
+    let (ns, message) = outcome(&results, "team-namespace");
+    assert_eq!(ns, "Warn", "{results}");
+    assert!(message.contains("`default` namespace"), "{message}");
+
+    let mut bad = component_entity("x", json!({}), json!({})).0;
+    bad.ref_.name = "Payments--API".into();
+    bad.ref_.namespace = "team-a".into();
+    let results = host
+        .runtime
+        .evaluate_checks("c-naming", &ctx, bad)
+        .await
+        .unwrap();
+    let results = serde_json::to_value(&results).unwrap();
+    let (format, message) = outcome(&results, "name-format");
+    assert_eq!(format, "Fail", "{results}");
+    assert_eq!(
+        message,
+        "Payments--API: the name must start with a lowercase letter"
+    );
+    assert_eq!(
+        outcome(&results, "team-namespace"),
+        ("Pass".to_string(), "in namespace team-a".to_string())
+    );
+
+    let mut long = component_entity("x", json!({}), json!({})).0;
+    long.ref_.name = format!("a{}", "-b".repeat(40));
+    let results = host
+        .runtime
+        .evaluate_checks("c-naming", &ctx, long)
+        .await
+        .unwrap();
+    let results = serde_json::to_value(&results).unwrap();
+    let (format, message) = outcome(&results, "name-format");
+    assert_eq!(format, "Fail", "{results}");
+    assert!(
+        message.ends_with("the name is longer than 63 characters"),
+        "{message}"
+    );
 }

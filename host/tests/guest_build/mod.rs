@@ -24,6 +24,8 @@ pub struct Example {
 pub enum Lang {
     Python,
     Js,
+    /// clang + wasi-libc + `wit-bindgen c` + wasm-component-ld, driven by the project's build.sh.
+    C,
 }
 
 pub const PY_SCORECARD: Example = Example {
@@ -36,6 +38,12 @@ pub const JS_ONCALL: Example = Example {
     id: "js-oncall",
     lang: Lang::Js,
     project: "sdk/js/examples/oncall",
+};
+
+pub const C_NAMING: Example = Example {
+    id: "c-naming",
+    lang: Lang::C,
+    project: "sdk/c/examples/naming-check",
 };
 
 pub fn repo_root() -> PathBuf {
@@ -67,6 +75,7 @@ pub fn component(example: &Example) -> PathBuf {
     let sdk = match example.lang {
         Lang::Python => root.join("sdk/python/portico_sdk"),
         Lang::Js => root.join("sdk/js/src"),
+        Lang::C => root.join("sdk/c/README.md"),
     };
     let mut inputs = vec![sdk, root.join(example.project), root.join("wit/v0.1.0")];
     if example.lang == Lang::Js {
@@ -87,7 +96,33 @@ pub fn build_project(lang: Lang, project: &Path, out: &Path) {
     let root = repo_root();
     let portico = env!("CARGO_BIN_EXE_portico");
     let tmp_out = out.with_extension(format!("tmp{}.wasm", std::process::id()));
+    if lang == Lang::C {
+        let output = Command::new("sh")
+            .arg(project.join("build.sh"))
+            .env("PORTICO", portico)
+            .env("WIT_BINDGEN", wit_bindgen())
+            .output()
+            .expect("cannot run sh");
+        assert!(
+            output.status.success(),
+            "the C build of {} failed (needs clang, lld, wasi-libc and libclang-rt-14-dev-wasm32 from apt, and wit-bindgen-cli: .ci/run installs them):\n{}\n{}",
+            project.display(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // build.sh leaves one packed component in build/.
+        let built = std::fs::read_dir(project.join("build"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "wasm"))
+            .expect("build.sh wrote no .wasm into build/");
+        std::fs::copy(&built, &tmp_out).unwrap();
+        std::fs::rename(&tmp_out, out).unwrap();
+        return;
+    }
     let mut command = match lang {
+        Lang::C => unreachable!("built above"),
         Lang::Python => {
             let mut c = Command::new(python());
             c.args(["-m", "portico_sdk.build"])
@@ -130,6 +165,22 @@ fn build(example: &Example, out: &Path) {
     build_project(example.lang, &repo_root().join(example.project), out);
 }
 
+/// `$WIT_BINDGEN`, else the copy `.ci/run` installs under the target directory, else PATH.
+fn wit_bindgen() -> PathBuf {
+    if let Some(path) = std::env::var_os("WIT_BINDGEN") {
+        return PathBuf::from(path);
+    }
+    let installed = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("tools/bin/wit-bindgen");
+    if installed.exists() {
+        installed
+    } else {
+        PathBuf::from("wit-bindgen")
+    }
+}
+
 fn python() -> String {
     std::env::var("PYTHON").unwrap_or_else(|_| "python3".into())
 }
@@ -150,6 +201,21 @@ fn toolchain_version(lang: Lang) -> String {
                 "componentize-py is not installed: `pip install -r sdk/python/requirements.txt` (.ci/run does)"
             );
             String::from_utf8_lossy(&output.stdout).trim().to_string()
+        }
+        Lang::C => {
+            let output = Command::new(wit_bindgen())
+                .arg("--version")
+                .output()
+                .expect("wit-bindgen is not installed: `cargo install wit-bindgen-cli --version 0.46.0` (.ci/run does)");
+            let clang = Command::new("clang")
+                .arg("--version")
+                .output()
+                .expect("clang is not installed: `apt install clang lld wasi-libc libclang-rt-14-dev-wasm32` (.ci/run does)");
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&clang.stdout)
+            )
         }
         Lang::Js => std::fs::read_to_string(
             repo_root().join("sdk/js/node_modules/@bytecodealliance/componentize-js/package.json"),
