@@ -64,7 +64,7 @@ pub enum PluginCommand {
     /// Replace the capabilities granted to an installed plugin.
     Grant {
         id: String,
-        /// A capability to grant: `kv`, `catalog`, `http:HOST_PATTERN`, `secrets:NAME`, `all`.
+        /// A capability to grant: `kv`, `catalog`, `docs-files`, `http:HOST_PATTERN`, `secrets:NAME`, `all`.
         #[arg(long = "grant", value_name = "CAPABILITY")]
         grants: Vec<String>,
         #[command(flatten)]
@@ -136,7 +136,7 @@ pub struct InstallArgs {
     /// The sha256 (hex) the file must have.
     #[arg(long)]
     sha256: Option<String>,
-    /// A capability to grant (repeatable): `kv`, `catalog`, `http:HOST_PATTERN`, `secrets:NAME`, `all`.
+    /// A capability to grant (repeatable): `kv`, `catalog`, `docs-files`, `http:HOST_PATTERN`, `secrets:NAME`, `all`.
     #[arg(long = "grant", value_name = "CAPABILITY")]
     grants: Vec<String>,
     /// Grant everything the plugin requests without asking.
