@@ -5,11 +5,12 @@
 use crate::catalog_access::CatalogBridge;
 use crate::config::Config;
 use crate::config::OrphanStrategySetting;
+use crate::location_plugins::LocationPlugins;
 use crate::plugins::{PluginManager, PluginPolicy};
 use crate::runtime::{EngineSettings, HostServices, Runtime};
 use crate::secrets::SecretStore;
 use anyhow::{Context, Result};
-use portico_catalog::location::FileReader;
+use portico_catalog::location::{FileReader, Readers};
 use portico_catalog::{Catalog, CatalogOptions, OrphanStrategy};
 use portico_package::TrustedKeys;
 use portico_storage::{OrgId, SledOptions, SledStorage, Storage};
@@ -29,8 +30,18 @@ pub fn compile_cache_dir(config: &Config) -> PathBuf {
     config.storage.path.join("compiled")
 }
 
-/// The catalog with a file reader confined to `catalog.file_root`.
+/// The catalog with a file reader confined to `catalog.file_root`; other location types (`url`)
+/// are not readable (see [`build_catalog_with_plugins`]).
 pub fn build_catalog(config: &Config, storage: Arc<dyn Storage>) -> Result<Catalog> {
+    Ok(build_catalog_with_plugins(config, storage)?.0)
+}
+
+/// The catalog with a file reader confined to `catalog.file_root`, and a reader for the
+/// location types of provider plugins (`url`), to be bound to the runtime once it exists.
+pub fn build_catalog_with_plugins(
+    config: &Config,
+    storage: Arc<dyn Storage>,
+) -> Result<(Catalog, LocationPlugins)> {
     let root = config
         .catalog
         .file_root
@@ -50,7 +61,9 @@ pub fn build_catalog(config: &Config, storage: Arc<dyn Storage>) -> Result<Catal
         history_limit: config.catalog.history_limit,
         ..CatalogOptions::default()
     };
-    Ok(Catalog::new(storage, Arc::new(reader), options))
+    let plugins = LocationPlugins::new();
+    let readers = Readers::new().with(reader).with(plugins.clone());
+    Ok((Catalog::new(storage, Arc::new(readers), options), plugins))
 }
 
 impl App {
@@ -77,7 +90,8 @@ impl App {
             Some(file) => SecretStore::from_file(file)?,
             None => SecretStore::from_env(),
         });
-        let catalog = Arc::new(build_catalog(&config, storage.clone())?);
+        let (catalog, location_plugins) = build_catalog_with_plugins(&config, storage.clone())?;
+        let catalog = Arc::new(catalog);
         let services = Arc::new(HostServices::new(
             storage.clone(),
             secrets,
@@ -111,6 +125,11 @@ impl App {
             runtime.clone(),
             policy,
         ));
+        // `url` locations are read by provider plugins, on the async runtime (absent only for
+        // CLI commands that work on the data directory without one: they cannot read URLs).
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            location_plugins.bind(&runtime, handle, manager.org().clone());
+        }
         Ok(App {
             config,
             catalog,

@@ -8,6 +8,8 @@
 //! - [`docs`]: docs pages rendered by `docs-renderer` plugins, sanitized, cached, searchable.
 //! - [`cli`]: the `portico` command line.
 //! - [`config`], [`secrets`], [`app`]: configuration, secrets and the assembly of the parts.
+//! - [`providers`], [`location_plugins`]: provider plugins as catalog sources (scheduled
+//!   discovery; location types such as `url` read through `read-location`).
 //!
 //! See docs/ARCHITECTURE.md for how the parts fit together.
 
@@ -16,6 +18,7 @@ pub mod catalog_access;
 pub mod cli;
 pub mod config;
 pub mod docs;
+pub mod location_plugins;
 pub mod plugins;
 pub mod providers;
 pub mod runtime;

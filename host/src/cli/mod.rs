@@ -8,6 +8,10 @@ mod plugin;
 mod scaffold;
 mod serve;
 
+/// Assembles a server (the data directory opened, plugins loaded) as `portico serve` does, for
+/// embedding and tests.
+pub use serve::start;
+
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

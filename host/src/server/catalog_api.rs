@@ -53,8 +53,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/catalog/locations/by-query", post(locations_by_query))
         .route(
             "/api/catalog/locations/{id}",
-            get(location).delete(delete_location),
+            get(location).put(update_location).delete(delete_location),
         )
+        .route("/api/catalog/analyze-location", post(analyze_location))
         .route(
             "/api/catalog/locations/by-entity/{kind}/{namespace}/{name}",
             get(location_by_entity),
@@ -447,6 +448,35 @@ async fn location(
     Ok(json(
         &c.catalog().location(c.org(), &id).map_err(|e| c.fail(e))?,
     ))
+}
+
+async fn update_location(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let input: portico_catalog::catalog::LocationInput = c.body(&body)?;
+    let updated = c
+        .blocking(move |catalog, org| catalog.update_location(org, &id, &input))
+        .await?;
+    Ok(json(&updated))
+}
+
+async fn analyze_location(
+    State(state): State<Arc<AppState>>,
+    method: Method,
+    uri: OriginalUri,
+    body: Bytes,
+) -> Res {
+    let c = ctx(state, method, &uri);
+    let request: portico_catalog::catalog::AnalyzeLocationRequest = c.body(&body)?;
+    let analysis = c
+        .blocking(move |catalog, org| catalog.analyze_location(org, &request))
+        .await?;
+    Ok(json(&analysis))
 }
 
 async fn delete_location(

@@ -164,11 +164,7 @@ mod tests {
     use super::*;
 
     fn loc(id: &str, kind: &str, target: &str) -> Location {
-        Location {
-            id: id.into(),
-            location_type: kind.into(),
-            target: target.into(),
-        }
+        Location::new(id, kind, target)
     }
 
     #[test]

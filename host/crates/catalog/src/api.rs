@@ -195,7 +195,7 @@ pub struct AncestryResponse {
     pub items: Vec<AncestryItem>,
 }
 
-/// A registered location (`Location` without `entityRef`, as `GET /locations/{id}` returns).
+/// A registered location, as Backstage's `Location` schema has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// The id.
@@ -205,6 +205,25 @@ pub struct Location {
     pub location_type: String,
     /// The target.
     pub target: String,
+    /// The Location entity generated for it, `location:default/generated-<sha1>`.
+    #[serde(rename = "entityRef")]
+    pub entity_ref: String,
+}
+
+impl Location {
+    /// A location with its generated entity's ref.
+    pub fn new(id: &str, location_type: &str, target: &str) -> Self {
+        let spec = crate::location::LocationSpec::new(location_type, target);
+        Location {
+            id: id.to_owned(),
+            location_type: location_type.to_owned(),
+            target: target.to_owned(),
+            entity_ref: format!(
+                "location:default/{}",
+                crate::location::generated_location_name(&spec)
+            ),
+        }
+    }
 }
 
 /// `POST /locations` body (`dryRun` is a query parameter in Backstage; accepted here too).

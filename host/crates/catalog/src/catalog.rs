@@ -1,6 +1,13 @@
 //! The [`Catalog`] facade: store + kind registry + processing + queries, one method per
 //! Backstage catalog API operation, per organization, returning [`CatalogError`]s.
 
+mod analyze;
+
+pub use analyze::{
+    AnalyzeLocationRequest, AnalyzeLocationResponse, EntityField, ExistingEntityFile,
+    GenerateEntity, LocationInput,
+};
+
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -62,11 +69,7 @@ fn not_found_by_name(kind: &str, namespace: &str, name: &str) -> CatalogError {
 }
 
 fn to_location(record: &LocationRecord) -> Location {
-    Location {
-        id: record.id.clone(),
-        location_type: record.location_type.clone(),
-        target: record.target.clone(),
-    }
+    Location::new(&record.id, &record.location_type, &record.target)
 }
 
 impl Catalog {
@@ -157,11 +160,7 @@ impl Catalog {
                 })
                 .collect();
             return Ok(AddLocationResponse {
-                location: Location {
-                    id: existing.clone().unwrap_or_default(),
-                    location_type: kind.to_owned(),
-                    target: target.to_owned(),
-                },
+                location: Location::new(&existing.clone().unwrap_or_default(), kind, target),
                 entities,
                 exists: Some(existing.is_some()),
             });

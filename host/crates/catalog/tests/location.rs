@@ -312,3 +312,119 @@ fn uid_etag_and_content_hash() {
         .insert("owner".into(), json!("y"));
     assert_ne!(etag(&entity), e1);
 }
+
+/// A reader that reads `url` locations whole, as a provider plugin's `read-location` does.
+struct TreeReader {
+    file: FileReader,
+    tree: portico_catalog::location::TreeRead,
+}
+
+impl LocationReader for TreeReader {
+    fn read(&self, location_type: &str, target: &str) -> Result<Vec<u8>, ReadError> {
+        self.file.read(location_type, target)
+    }
+
+    fn read_tree(
+        &self,
+        location: &LocationSpec,
+    ) -> Option<Result<portico_catalog::location::TreeRead, ReadError>> {
+        (location.location_type == "url").then(|| match location.target.as_str() {
+            "https://h.example/gone.yaml" => Err(ReadError::NotFound("gone".into())),
+            _ => Ok(self.tree.clone()),
+        })
+    }
+}
+
+#[test]
+fn locations_read_whole_are_annotated_checked_and_not_followed_again() {
+    use portico_catalog::location::{TreeRead, TreeReadError};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "root.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: root}\nspec:\n  type: url\n  targets: [https://h.example/all.yaml]\n---\napiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: maybe}\nspec: {type: url, presence: optional, target: https://h.example/gone.yaml}\n",
+    );
+    let sub = LocationSpec::url("https://h.example/sub.yaml");
+    let tree = TreeRead {
+        entities: vec![
+            (
+                LocationSpec::url("https://h.example/all.yaml"),
+                json!({"apiVersion": "backstage.io/v1alpha1", "kind": "Location", "metadata": {"name": "remote"}, "spec": {"target": "./sub.yaml"}}),
+            ),
+            (
+                sub.clone(),
+                json!({"apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": {"name": "c"}, "spec": {"type": "service", "owner": "x", "lifecycle": "y"}}),
+            ),
+            (sub.clone(), json!({"kind": "Component"})),
+            (sub.clone(), json!([1])),
+            (
+                sub.clone(),
+                json!({"apiVersion": "backstage.io/v1alpha1", "kind": "API", "metadata": {"name": "p"},
+                       "spec": {"definition": {"$text": "./x"}},
+                       "status": {"items": [{"type": "backstage.io/catalog-processing", "level": "error",
+                                             "error": {"name": "Error", "message": "Placeholder $text could not read location ./x, boom"}}]}}),
+            ),
+        ],
+        errors: vec![TreeReadError {
+            location: LocationSpec::url("https://h.example/broken.yaml"),
+            not_found: false,
+            message: "Unable to read url, https://h.example/broken.yaml answered 500".into(),
+        }],
+    };
+    let reader = TreeReader {
+        file: FileReader::new(),
+        tree,
+    };
+    let root = LocationSpec::file(d.join("root.yaml"));
+    let walk = walk_location(&root, &reader);
+    let names: Vec<&str> = walk
+        .entities
+        .iter()
+        .map(|e| e.entity.metadata.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["root", "remote", "c", "maybe"]);
+    let c = &walk.entities[2].entity;
+    assert_eq!(
+        c.metadata.annotation("backstage.io/managed-by-location"),
+        Some("url:https://h.example/sub.yaml")
+    );
+    assert_eq!(
+        c.metadata
+            .annotation("backstage.io/managed-by-origin-location"),
+        Some(root.to_ref().as_str())
+    );
+    assert_eq!(
+        c.metadata.annotation(ANNOTATION_VIEW_URL),
+        Some("https://h.example/sub.yaml")
+    );
+    let kinds: Vec<(WalkErrorKind, &str)> = walk
+        .errors
+        .iter()
+        .map(|e| (e.kind, e.location.target.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (WalkErrorKind::Read, "https://h.example/broken.yaml"),
+            (WalkErrorKind::Envelope, "https://h.example/sub.yaml"),
+            (WalkErrorKind::Parse, "https://h.example/sub.yaml"),
+            (WalkErrorKind::Placeholder, "https://h.example/sub.yaml"),
+        ],
+        "{:?}",
+        walk.errors
+    );
+    let failed = &walk.errors[3];
+    assert_eq!(
+        failed.message,
+        "Placeholder $text could not read location ./x, boom"
+    );
+    assert_eq!(failed.entity.as_ref().unwrap().stringify(), "api:default/p");
+    let unprocessed = failed.unprocessed.as_ref().unwrap();
+    assert!(unprocessed.get("status").is_none());
+    assert_eq!(
+        unprocessed["metadata"]["annotations"]["backstage.io/managed-by-location"],
+        "url:https://h.example/sub.yaml"
+    );
+    assert!(walk.locations.contains(&sub));
+}

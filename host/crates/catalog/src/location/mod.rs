@@ -25,7 +25,7 @@ pub use annotations::{
     ANNOTATION_SOURCE_LOCATION, ANNOTATION_VIEW_URL, apply_location_annotations,
 };
 pub use placeholder::resolve_placeholders;
-pub use reader::{FileReader, LocationReader, ReadError, Readers};
+pub use reader::{FileReader, LocationReader, ReadError, Readers, TreeRead, TreeReadError};
 pub use resolve::resolve_target;
 pub use walk::{WalkError, WalkResult, walk_location};
 

@@ -2,11 +2,14 @@
 //! and [`Readers`], which tries several readers in turn (file reader, then the url-reader plugin).
 //!
 //! A reader answers [`ReadError::Unsupported`] for location types it does not handle, so readers
-//! compose. Reads are bounded by [`MAX_READ_BYTES`]. [`FileReader::confined_to`] refuses paths
+//! compose. A reader may also read a whole location tree at once ([`LocationReader::read_tree`],
+//! for plugins whose `read-location` follows targets itself). Reads are bounded by [`MAX_READ_BYTES`]. [`FileReader::confined_to`] refuses paths
 //! outside a root directory, which is what makes relative `$text` paths in file locations safe.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+use super::LocationSpec;
 
 /// Largest target a reader returns, in bytes (`$text` API definitions can be large; YAML
 /// catalog sources are further limited by [`crate::entity::parse::MAX_SOURCE_BYTES`]).
@@ -34,15 +37,59 @@ pub enum ReadError {
     Failed(String),
 }
 
+/// A location read in one piece, with everything it leads to, by a reader that follows that
+/// location type's Location entities and placeholders itself: an entity-provider plugin's
+/// `read-location` (the url-reader for `url`). The walk validates and annotates the entities
+/// as it does its own, but follows none of their targets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TreeRead {
+    /// Entity documents (placeholders substituted), each with the location it was read from.
+    pub entities: Vec<(LocationSpec, serde_json::Value)>,
+    /// Failures, each with the location it belongs to.
+    pub errors: Vec<TreeReadError>,
+}
+
+/// One failure inside a [`TreeRead`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeReadError {
+    /// The location (file or URL) that failed.
+    pub location: LocationSpec,
+    /// The target does not exist (skipped when the location itself is optional).
+    pub not_found: bool,
+    /// What went wrong, for `status.items`.
+    pub message: String,
+}
+
 /// Reads the bytes of a location target.
 pub trait LocationReader {
     /// The content of `target`, a location of type `location_type`.
     fn read(&self, location_type: &str, target: &str) -> Result<Vec<u8>, ReadError>;
+
+    /// Reads `location` and everything it leads to at once, for readers that walk a location
+    /// type themselves. `None` (the default): this reader does not, read it with
+    /// [`read`](Self::read).
+    fn read_tree(&self, _location: &LocationSpec) -> Option<Result<TreeRead, ReadError>> {
+        None
+    }
 }
 
 impl<R: LocationReader + ?Sized> LocationReader for &R {
     fn read(&self, location_type: &str, target: &str) -> Result<Vec<u8>, ReadError> {
         (**self).read(location_type, target)
+    }
+
+    fn read_tree(&self, location: &LocationSpec) -> Option<Result<TreeRead, ReadError>> {
+        (**self).read_tree(location)
+    }
+}
+
+impl<R: LocationReader + ?Sized> LocationReader for std::sync::Arc<R> {
+    fn read(&self, location_type: &str, target: &str) -> Result<Vec<u8>, ReadError> {
+        (**self).read(location_type, target)
+    }
+
+    fn read_tree(&self, location: &LocationSpec) -> Option<Result<TreeRead, ReadError>> {
+        (**self).read_tree(location)
     }
 }
 
@@ -109,10 +156,11 @@ impl LocationReader for FileReader {
     }
 }
 
-/// Several readers; the first that supports the location type answers.
+/// Several readers; the first that supports the location type answers. Shareable across
+/// threads (the catalog reads locations from any thread).
 #[derive(Default)]
 pub struct Readers<'a> {
-    readers: Vec<Box<dyn LocationReader + 'a>>,
+    readers: Vec<Box<dyn LocationReader + Send + Sync + 'a>>,
 }
 
 impl<'a> Readers<'a> {
@@ -124,7 +172,7 @@ impl<'a> Readers<'a> {
     }
 
     /// Adds a reader, tried after those already added.
-    pub fn with(mut self, reader: impl LocationReader + 'a) -> Self {
+    pub fn with(mut self, reader: impl LocationReader + Send + Sync + 'a) -> Self {
         self.readers.push(Box::new(reader));
         self
     }
@@ -142,5 +190,9 @@ impl LocationReader for Readers<'_> {
             location_type: location_type.to_owned(),
             target: target.to_owned(),
         })
+    }
+
+    fn read_tree(&self, location: &LocationSpec) -> Option<Result<TreeRead, ReadError>> {
+        self.readers.iter().find_map(|r| r.read_tree(location))
     }
 }

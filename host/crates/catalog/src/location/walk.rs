@@ -20,8 +20,8 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 
 use super::annotations::apply_location_annotations;
-use super::placeholder::resolve_placeholders;
-use super::reader::{LocationReader, ReadError};
+use super::placeholder::{Substituted, resolve_placeholders};
+use super::reader::{LocationReader, ReadError, TreeRead};
 use super::resolve::resolve_target;
 use super::{LocationSpec, Presence};
 use crate::entity::parse::{self, document_to_entity};
@@ -185,6 +185,10 @@ impl Walker<'_> {
         self.visited.insert(key);
         self.result.locations.push(location.clone());
 
+        if let Some(tree) = self.reader.read_tree(location) {
+            self.graft(location, tree);
+            return;
+        }
         let data = match self.reader.read(&location.location_type, &location.target) {
             Ok(data) => data,
             Err(ReadError::NotFound(_)) if location.presence == Presence::Optional => return,
@@ -208,17 +212,98 @@ impl Walker<'_> {
                     );
                     self.error(location, WalkErrorKind::Parse, message).document = Some(doc.index);
                 }
-                Ok(doc) => self.emit(location, doc.index, doc.value, ancestors),
+                Ok(doc) => self.emit(location, doc.index, doc.value, ancestors, true),
             }
         }
     }
 
+    /// Takes in a location a reader read whole ([`LocationReader::read_tree`]): its entities
+    /// are checked and annotated like the walk's own, its Location entities are not followed
+    /// again, and its errors stay with the locations they name.
+    fn graft(&mut self, root: &LocationSpec, tree: Result<TreeRead, ReadError>) {
+        let tree = match tree {
+            Ok(tree) => tree,
+            Err(ReadError::NotFound(_)) if root.presence == Presence::Optional => return,
+            Err(e) => {
+                let (kind, message) = read_failure(root, &e);
+                self.error(root, kind, message).read_error = Some(e);
+                return;
+            }
+        };
+        let same = |a: &LocationSpec, b: &LocationSpec| {
+            a.location_type == b.location_type && a.target == b.target
+        };
+        for error in tree.errors {
+            if error.not_found && root.presence == Presence::Optional && same(&error.location, root)
+            {
+                continue;
+            }
+            self.note_location(&error.location);
+            let kind = if error.not_found {
+                WalkErrorKind::NotFound
+            } else {
+                WalkErrorKind::Read
+            };
+            self.error(&error.location, kind, error.message);
+        }
+        let mut documents: HashMap<String, usize> = HashMap::new();
+        for (location, mut value) in tree.entities {
+            self.note_location(&location);
+            let index = documents.entry(location.to_ref()).or_default();
+            *index += 1;
+            if !value.is_object() {
+                let message = format!("Expected object at root, got {}", json_type_name(&value));
+                self.error(&location, WalkErrorKind::Parse, message)
+                    .document = Some(*index - 1);
+                continue;
+            }
+            match take_processing_error(&mut value) {
+                None => self.emit(&location, *index - 1, value, &mut Vec::new(), false),
+                Some(message) => self.failed_read(&location, *index - 1, value, message),
+            }
+        }
+    }
+
+    /// A document a tree reader could not process (a placeholder it could not substitute):
+    /// reported like the walk's own placeholder failures, with the document as read.
+    fn failed_read(
+        &mut self,
+        location: &LocationSpec,
+        index: usize,
+        mut value: Value,
+        message: String,
+    ) {
+        if let Err(errors) = self.registry.validate_envelope(&value) {
+            let message = format!("Entity envelope failed validation, {}", errors[0].message);
+            self.error(location, WalkErrorKind::Envelope, message)
+                .document = Some(index);
+            return;
+        }
+        apply_location_annotations(&mut value, location, &self.origin);
+        let reference = envelope_ref(&value);
+        let err = self.error(location, WalkErrorKind::Placeholder, message);
+        err.entity = Some(reference);
+        err.document = Some(index);
+        err.unprocessed = Some(value);
+    }
+
+    /// Records a location read on the walk's behalf (by [`Self::graft`]).
+    fn note_location(&mut self, location: &LocationSpec) {
+        let key = (location.location_type.clone(), location.target.clone());
+        if self.visited.insert(key) {
+            self.result.locations.push(location.clone());
+        }
+    }
+
+    /// Emits one document read from `location`. `follow`: substitute its placeholders and
+    /// follow it if it is a Location (false for documents a tree reader already processed).
     fn emit(
         &mut self,
         location: &LocationSpec,
         index: usize,
         mut value: Value,
         ancestors: &mut Vec<LocationSpec>,
+        follow: bool,
     ) {
         if let Err(errors) = self.registry.validate_envelope(&value) {
             let message = format!("Entity envelope failed validation, {}", errors[0].message);
@@ -229,7 +314,14 @@ impl Walker<'_> {
         apply_location_annotations(&mut value, location, &self.origin);
         let reference = envelope_ref(&value);
         let backup = has_placeholder(&value).then(|| value.clone());
-        let substituted = match resolve_placeholders(value, location, self.reader) {
+        let substituted = match follow {
+            false => Ok(Substituted {
+                value,
+                reads: Vec::new(),
+            }),
+            true => resolve_placeholders(value, location, self.reader),
+        };
+        let substituted = match substituted {
             Ok(s) => s,
             Err(e) => {
                 let err = self.error(location, WalkErrorKind::Placeholder, e.message.clone());
@@ -268,7 +360,7 @@ impl Walker<'_> {
             return;
         }
         self.emitted.insert(key, location.clone());
-        let targets = if entity.kind == "Location" {
+        let targets = if follow && entity.kind == "Location" {
             location_targets(&entity, location)
         } else {
             Ok(Vec::new())
@@ -377,6 +469,25 @@ fn read_failure(location: &LocationSpec, error: &ReadError) -> (WalkErrorKind, S
         ),
         _ => (WalkErrorKind::Read, format!("Unable to read {t}, {error}")),
     }
+}
+
+/// Removes `status` from a document a tree reader returned; the message of its first
+/// `backstage.io/catalog-processing` error, if it has one (how a reader reports a document it
+/// read but could not process).
+fn take_processing_error(value: &mut Value) -> Option<String> {
+    let status = value.as_object_mut()?.remove("status")?;
+    status
+        .get("items")?
+        .as_array()?
+        .iter()
+        .find(|item| item.get("level").and_then(Value::as_str) == Some("error"))
+        .map(|item| {
+            item.pointer("/error/message")
+                .or_else(|| item.get("message"))
+                .and_then(Value::as_str)
+                .unwrap_or("the reader could not process this entity")
+                .to_owned()
+        })
 }
 
 /// The reference of an envelope-valid document.

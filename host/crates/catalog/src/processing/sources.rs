@@ -62,11 +62,11 @@ pub fn location_run(id: &str, root: &LocationSpec, reader: &dyn LocationReader) 
     };
 
     let mut run = ProducerRun::new(location_producer(id), false);
-    run.candidates.push(Candidate::new(
-        generated.to_value(),
-        Vec::new(),
-        Some(root.to_ref()),
-    ));
+    // The generated entity is the catalog's own (always valid) and is served even when reading
+    // its target fails, so that the failure is visible in its `status.items`.
+    let mut generated = Candidate::new(generated.to_value(), Vec::new(), Some(root.to_ref()));
+    generated.failure = Some(Vec::new());
+    run.candidates.push(generated);
     for emitted in walk.entities {
         let parents = vec![parent(&emitted.location)];
         run.candidates.push(Candidate::new(
