@@ -48,6 +48,8 @@ const SEARCH_FIELDS: &[&str] = &[
 const PAGE_SIZES: &[usize] = &[25, 50, 100];
 /// Facet values shown before "more".
 const FACET_VALUES_SHOWN: usize = 8;
+/// Facet values listed under "more" (hundreds of owners would bloat every page).
+const FACET_VALUES_MORE: usize = 40;
 
 const FIELDS: &[&str] = &[
     "kind",
@@ -358,12 +360,15 @@ fn facets(state: &AppState, params: &CatalogParams) -> Result<Vec<Value>, PageEr
                 }
             }
             values.sort_by_key(|v| !v["selected"].as_bool().unwrap_or(false));
-            let more = values.split_off(values.len().min(FACET_VALUES_SHOWN));
+            let mut more = values.split_off(values.len().min(FACET_VALUES_SHOWN));
+            let hidden = more.len().saturating_sub(FACET_VALUES_MORE);
+            more.truncate(FACET_VALUES_MORE);
             json!({
                 "param": param,
                 "label": label,
                 "values": values,
                 "more": more,
+                "unlisted": hidden,
                 "active": !selected.is_empty(),
             })
         })
