@@ -547,3 +547,55 @@ async fn c_naming_check_runs_in_the_host() {
         "{message}"
     );
 }
+
+// ---------------------------------------------------------------- the portal's entity page
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn js_oncall_card_shows_on_the_portal_entity_page() {
+    let component = guest_build::component(&JS_ONCALL);
+    let hits = Arc::new(AtomicUsize::new(0));
+    let api = pagerduty_api(hits.clone()).await;
+    let host = host("js-oncall", json!({ "api_url": format!("http://{api}") }));
+    host.catalog
+        .apply_provider(
+            &OrgId::default_org(),
+            "polyglot-test",
+            vec![oncall_entity(Some("PSVC123"))],
+        )
+        .unwrap();
+    let addr = host.serve().await;
+    install_via_api(
+        addr,
+        &component,
+        &["http:127.0.0.1:*", "secrets:pagerduty-token"],
+    )
+    .await;
+
+    let base = "/catalog/default/component/payments";
+    let page = reqwest::get(format!("http://{addr}{base}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let fragment = format!("/fragments{base}/views/js-oncall/oncall");
+    assert!(
+        page.contains(&fragment),
+        "the entity page links the plugin's card: {page}"
+    );
+    let card = reqwest::get(format!("http://{addr}{fragment}"))
+        .await
+        .unwrap();
+    assert_eq!(card.status(), 200);
+    let html = card.text().await.unwrap();
+    for expected in [
+        "On call now",
+        "Jane Doe",
+        "https://acme.pagerduty.com/users/PUSR1",
+        "#1234",
+        "The server is on fire.",
+    ] {
+        assert!(html.contains(expected), "{expected} missing from {html}");
+    }
+    assert!(hits.load(Ordering::SeqCst) >= 3, "the card was rendered from the API");
+}
