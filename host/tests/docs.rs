@@ -57,6 +57,17 @@ fn limits() -> Limits {
 
 impl DocsHost {
     async fn start(file_root: &Path, grants: &[&str], limits: Limits) -> DocsHost {
+        Self::start_with(file_root, grants, limits, None, &[]).await
+    }
+
+    /// With the plugin's configuration and the host's secrets.
+    async fn start_with(
+        file_root: &Path,
+        grants: &[&str],
+        limits: Limits,
+        plugin_config: Option<Value>,
+        secrets: &[(&str, &str)],
+    ) -> DocsHost {
         let data = tempfile::tempdir().unwrap();
         let storage: Arc<dyn Storage> = Arc::new(SledStorage::temporary().unwrap());
         let config = portico::config::Config {
@@ -69,7 +80,9 @@ impl DocsHost {
         let catalog = Arc::new(portico::app::build_catalog(&config, storage.clone()).unwrap());
         let services = Arc::new(HostServices::new(
             storage.clone(),
-            Arc::new(SecretStore::from_values(std::iter::empty())),
+            Arc::new(SecretStore::from_values(
+                secrets.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+            )),
             Arc::new(portico::catalog_access::CatalogBridge(catalog.clone())),
         ));
         // One compile cache for the file's tests: the plugin is compiled once.
@@ -82,6 +95,13 @@ impl DocsHost {
             runtime.clone(),
             PluginPolicy {
                 default_limits: limits,
+                settings: std::collections::BTreeMap::from([(
+                    "docs".to_string(),
+                    portico::config::PluginSettings {
+                        config: plugin_config,
+                        ..Default::default()
+                    },
+                )]),
                 ..PluginPolicy::default()
             },
         ));
@@ -386,6 +406,23 @@ async fn web_server() -> SocketAddr {
                     _ => (StatusCode::NOT_FOUND, b"Not Found".to_vec()),
                 }
             }),
+        )
+        .route(
+            "/private/{*path}",
+            get(
+                |UrlPath(path): UrlPath<String>, headers: axum::http::HeaderMap| async move {
+                    // As GitHub answers an unauthenticated request for a private file.
+                    if headers.get("authorization").and_then(|v| v.to_str().ok())
+                        != Some("Bearer priv4te-t0ken")
+                    {
+                        return (StatusCode::NOT_FOUND, b"404: Not Found".to_vec());
+                    }
+                    match std::fs::read(fixtures().join("web-site").join(&path)) {
+                        Ok(bytes) if !path.contains("..") => (StatusCode::OK, bytes),
+                        _ => (StatusCode::NOT_FOUND, b"404: Not Found".to_vec()),
+                    }
+                },
+            ),
         )
         .route(
             "/slow/{*path}",
@@ -812,4 +849,66 @@ async fn the_entity_page_has_a_docs_tab_with_navigation_and_contents() {
     assert!(!page.contains("/artist-lookup/docs\""), "{page}");
     let (status, _) = page_text(addr, "/catalog/default/component/artist-lookup/docs").await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn private_docs_get_the_token_only_on_named_hosts() {
+    let web = web_server().await;
+    let root = tempfile::tempdir().unwrap();
+    let file = catalog_file(
+        &root.path().join("private"),
+        "private-docs",
+        &format!("url:http://{web}/private/"),
+    );
+    let secrets = [("docs-token", "priv4te-t0ken")];
+    let named = serde_json::json!({ "token_hosts": [format!("127.0.0.1:{}", web.port())] });
+
+    // The host is named and the secret granted: the pages come back.
+    let host = DocsHost::start_with(
+        root.path(),
+        &["http:127.0.0.1:*", "secrets:docs-token"],
+        limits(),
+        Some(named.clone()),
+        &secrets,
+    )
+    .await;
+    host.add_location(&file);
+    let (status, page) = host
+        .get("/api/docs/component/default/private-docs/guide")
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["title"], "Guide");
+
+    // The host is not named: no token is sent, and the private repository answers 404.
+    let unnamed = DocsHost::start_with(
+        root.path(),
+        &["http:127.0.0.1:*", "secrets:docs-token"],
+        limits(),
+        None,
+        &secrets,
+    )
+    .await;
+    unnamed.add_location(&file);
+    let (status, body) = unnamed
+        .get("/api/docs/component/default/private-docs")
+        .await;
+    assert_eq!(status, 404, "{body}");
+
+    // Named, but the secret is not granted: denied, saying which grant is missing.
+    let ungranted = DocsHost::start_with(
+        root.path(),
+        &["http:127.0.0.1:*"],
+        limits(),
+        Some(named),
+        &secrets,
+    )
+    .await;
+    ungranted.add_location(&file);
+    let (status, body) = ungranted
+        .get("/api/docs/component/default/private-docs")
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("secrets:docs-token"), "{message}");
+    assert!(!message.contains("priv4te"), "{message}");
 }

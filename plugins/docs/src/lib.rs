@@ -35,6 +35,8 @@ pub struct Config {
     pub asset_url: String,
     pub max_file_bytes: usize,
     pub max_pages: usize,
+    /// Hosts (`host` or `host:port`) that get the `docs-token` secret as a bearer token.
+    pub token_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -44,6 +46,7 @@ impl Default for Config {
             asset_url: "/api/docs-assets/{kind}/{namespace}/{name}/{path}".into(),
             max_file_bytes: 1024 * 1024,
             max_pages: 2000,
+            token_hosts: Vec::new(),
         }
     }
 }
@@ -63,7 +66,10 @@ impl Docs for TechDocs {
         let config: Config = config::get()?;
         let descriptor = entity.parse()?;
         let source: Box<dyn Source> = match locate::locate(&descriptor)? {
-            DocsRoot::Web(base) => Box::new(Web::new(base)),
+            DocsRoot::Web(base) => {
+                let token = token_for(&base, &config)?;
+                Box::new(Web::new(base, token))
+            }
             DocsRoot::Mounted => Box::new(Mounted::open().ok_or_else(|| {
                 PluginError::denied(format!(
                     "the docs folder of {} was not made available to the plugin: it needs the \
@@ -73,6 +79,40 @@ impl Docs for TechDocs {
             })?),
         };
         render(&entity.ref_, &path, source.as_ref(), &config)
+    }
+}
+
+/// The secret that holds the token for private docs.
+pub const TOKEN_SECRET: &str = "docs-token";
+
+/// The bearer token for docs at `base`: only for hosts listed in `token_hosts`, so the token
+/// never goes to a host the admin did not name.
+fn token_for(base: &url::Url, config: &Config) -> Result<Option<String>> {
+    let host = Web::host_of(base);
+    if !config
+        .token_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&host))
+    {
+        return Ok(None);
+    }
+    let token = secrets::get(TOKEN_SECRET).map_err(|e| match e.kind {
+        ErrorKind::Denied => PluginError::denied(format!(
+            "docs on {host} need the token in the secret `{TOKEN_SECRET}`, which the plugin may \
+             not read: ask an admin to grant `secrets:{TOKEN_SECRET}` ({})",
+            e.message
+        )),
+        _ => PluginError::denied(format!(
+            "docs on {host} need a token, but the secret `{TOKEN_SECRET}` has no value ({})",
+            e.message
+        )),
+    })?;
+    let token = token.trim().to_string();
+    match token.is_empty() {
+        true => Err(PluginError::denied(format!(
+            "the secret `{TOKEN_SECRET}` for docs on {host} is empty"
+        ))),
+        false => Ok(Some(token)),
     }
 }
 

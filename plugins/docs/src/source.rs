@@ -132,14 +132,25 @@ fn too_large(path: &str, len: u64, max: usize) -> Result<()> {
     }
 }
 
-/// Files under a base URL (ending with `/`), fetched with `wasi:http`.
+/// Files under a base URL (ending with `/`), fetched with `wasi:http`, with a bearer token
+/// when one is given (private repositories).
 pub struct Web {
     base: Url,
+    token: Option<String>,
 }
 
 impl Web {
-    pub fn new(base: Url) -> Web {
-        Web { base }
+    pub fn new(base: Url, token: Option<String>) -> Web {
+        Web { base, token }
+    }
+
+    /// `host` or `host:port` of the base URL, as `token_hosts` names hosts.
+    pub fn host_of(base: &Url) -> String {
+        let host = base.host_str().unwrap_or_default().to_ascii_lowercase();
+        match base.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        }
     }
 
     fn file_url(&self, path: &str) -> Result<Url> {
@@ -152,7 +163,11 @@ impl Web {
 impl Source for Web {
     fn read(&self, path: &str, max: usize) -> Result<Option<Vec<u8>>> {
         let url = self.file_url(path)?;
-        let response = http::get(url.as_str()).max_response_bytes(max).send()?;
+        let mut request = http::get(url.as_str()).max_response_bytes(max);
+        if let Some(token) = &self.token {
+            request = request.bearer(token);
+        }
+        let response = request.send()?;
         if matches!(response.status, 404 | 410) {
             return Ok(None);
         }
