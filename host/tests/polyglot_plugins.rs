@@ -597,5 +597,8 @@ async fn js_oncall_card_shows_on_the_portal_entity_page() {
     ] {
         assert!(html.contains(expected), "{expected} missing from {html}");
     }
-    assert!(hits.load(Ordering::SeqCst) >= 3, "the card was rendered from the API");
+    assert!(
+        hits.load(Ordering::SeqCst) >= 3,
+        "the card was rendered from the API"
+    );
 }
