@@ -372,3 +372,102 @@ fn plugin_dev_once_reports_a_failed_build() {
     assert!(stderr.contains("build.sh failed"), "{stderr}");
     assert!(stderr.contains("syntax error in version.txt"), "{stderr}");
 }
+
+#[test]
+fn plugin_dev_once_installs_into_the_data_directory_without_a_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = echo_project(dir.path());
+    let output = portico(
+        &["plugin", "dev", project.to_str().unwrap(), "--once"],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("installed test-echo 0.1.0"));
+    let list = portico(&["plugin", "list", "--json"], dir.path());
+    let records: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let echo = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "test-echo")
+        .unwrap_or_else(|| panic!("test-echo is not installed: {records}"));
+    assert_eq!(echo["current"]["version"], "0.1.0");
+}
+
+/// Without a `portico` binary the Python and JavaScript builds append the manifest section
+/// themselves: the bytes must be exactly what `portico plugin pack` writes.
+#[test]
+fn sdk_fallback_packers_write_what_plugin_pack_writes() {
+    use portico_bundled_plugins::fixtures::TEST_ECHO_V1;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("plugin.toml");
+    std::fs::write(
+        &manifest,
+        "id = \"packed\"\nversion = \"1.2.3\"\nname = \"Packed\"\ndescription = \"d\"\nwit = \"0.1.0\"\nworlds = [\"entity-view\"]\n",
+    )
+    .unwrap();
+    let packed = dir.path().join("packed.wasm");
+    let output = portico(
+        &[
+            "plugin",
+            "pack",
+            TEST_ECHO_V1,
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "-o",
+            packed.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let expected = std::fs::read(&packed).unwrap();
+
+    let root = guest_build::repo_root();
+    let py = dir.path().join("py.wasm");
+    let status = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; from portico_sdk.build import append_custom_section as a; \
+             open(sys.argv[3], 'wb').write(a(open(sys.argv[1], 'rb').read(), 'portico:manifest', open(sys.argv[2], 'rb').read()))",
+            TEST_ECHO_V1,
+            manifest.to_str().unwrap(),
+            py.to_str().unwrap(),
+        ])
+        .env("PYTHONPATH", root.join("sdk/python"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        std::fs::read(&py).unwrap() == expected,
+        "the Python packer differs"
+    );
+
+    let js = dir.path().join("js.wasm");
+    let script = format!(
+        "import {{ appendCustomSection }} from '{}'; import {{ readFileSync, writeFileSync }} from 'node:fs'; \
+         const [c, m, o] = process.argv.slice(1); writeFileSync(o, appendCustomSection(readFileSync(c), 'portico:manifest', readFileSync(m)));",
+        root.join("sdk/js/build.mjs").display()
+    );
+    let status = Command::new("node")
+        .args(["--input-type=module", "-e", &script])
+        .args([
+            TEST_ECHO_V1,
+            manifest.to_str().unwrap(),
+            js.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(
+        std::fs::read(&js).unwrap() == expected,
+        "the JavaScript packer differs"
+    );
+}
