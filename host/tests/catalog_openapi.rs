@@ -471,3 +471,49 @@ async fn put_location_repoints_a_location_and_reads_it() {
         "true"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_change_is_served_as_soon_as_post_refresh_returns() {
+    let host = TestHost::new();
+    let addr = host.serve().await;
+    let dir = tempfile::tempdir_in(repo_root().join("target")).unwrap();
+    let file = dir.path().join("catalog-info.yaml");
+    let write = |lifecycle: &str| {
+        std::fs::write(
+            &file,
+            format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: changing}}\nspec: {{type: service, owner: me, lifecycle: {lifecycle}}}\n"),
+        )
+        .unwrap()
+    };
+    write("experimental");
+    let client = reqwest::Client::new();
+    let base = format!("http://{addr}/api/catalog");
+    let created = client
+        .post(format!("{base}/locations"))
+        .json(&json!({"type": "file", "target": file.display().to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let lifecycle = || {
+        let client = client.clone();
+        let url = format!("{base}/entities/by-name/component/default/changing");
+        async move {
+            let entity: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            entity["spec"]["lifecycle"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(lifecycle().await, "experimental");
+    write("production");
+    // Not read yet: still the old version.
+    assert_eq!(lifecycle().await, "experimental");
+    let refreshed = client
+        .post(format!("{base}/refresh"))
+        .json(&json!({"entityRef": "component:default/changing"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refreshed.status(), 200);
+    // The refresh wrote it before answering: the very next read sees it.
+    assert_eq!(lifecycle().await, "production");
+}

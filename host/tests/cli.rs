@@ -332,6 +332,13 @@ fn catalog_import_registers_a_location_once() {
         "{}",
         stdout(&out)
     );
+    // acme-corp.yaml: its Location, org.yaml's (a Group and a Location), the 8 groups and 17
+    // users they lead to, plus the generated Location entity.
+    assert!(
+        stdout(&out).contains(" with 28 entities;"),
+        "{}",
+        stdout(&out)
+    );
     let out = portico(c, &["catalog", "import", &target]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));

@@ -140,26 +140,168 @@ fn import(cli: &Cli, target: &str, dry_run: bool, server: Option<&str>) -> Resul
     let config = super::load_config(cli.config.as_ref())?;
     let listen = config.server.listen;
     let token = config.server.admin_token.clone();
-    let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.enable_steady_tick(std::time::Duration::from_millis(100));
-    spinner.set_message(format!("importing {}", request.target));
-    let remote = |base: String| -> Result<serde_json::Value> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(std::time::Duration::from_secs(3600))
-            .build()?;
-        let mut call = client
-            .post(format!(
-                "{}/api/catalog/locations",
-                base.trim_end_matches('/')
-            ))
-            .query(&[("dryRun", dry_run.to_string())])
-            .json(&serde_json::json!({ "type": request.location_type, "target": request.target }));
-        if let Some(token) = &token {
-            call = call.bearer_auth(token);
+    let bar = ImportBar::new(&request.target);
+    let result = match server {
+        Some(base) => import_remote(base, &request, token.as_deref(), &bar),
+        None => match import_local(config, &request, &bar) {
+            Err(err) if format!("{err:#}").contains("in use by another Portico process") => {
+                import_remote(
+                    &format!("http://{listen}"),
+                    &request,
+                    token.as_deref(),
+                    &bar,
+                )
+            }
+            other => other,
+        },
+    };
+    bar.bar.finish_and_clear();
+    let response = result?;
+    if dry_run {
+        let count = response["entities"].as_array().map_or(0, Vec::len);
+        println!("would import {count} entities from {}", request.target);
+    } else {
+        println!(
+            "registered location {} ({}:{}) with {} entities; it is read now and on every refresh",
+            response["location"]["id"].as_str().unwrap_or("?"),
+            request.location_type,
+            request.target,
+            response["entities"].as_array().map_or(0, Vec::len),
+        );
+    }
+    Ok(())
+}
+
+/// The import's progress bar: locations read, then entities written (one tick per entity).
+struct ImportBar {
+    bar: indicatif::ProgressBar,
+    read: std::sync::atomic::AtomicUsize,
+}
+
+impl ImportBar {
+    fn new(target: &str) -> Self {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        bar.set_message(format!("reading {target}"));
+        ImportBar {
+            bar,
+            read: Default::default(),
         }
-        let response = call
+    }
+
+    /// Switches to a bar of `total` entities (or a counter when the total is unknown).
+    fn entities(&self, total: Option<usize>) {
+        let template = match total {
+            Some(total) => {
+                self.bar.set_length(total as u64);
+                "{spinner} writing entities [{bar:40}] {pos}/{len} ({per_sec}, {eta} left)"
+            }
+            None => "{spinner} {pos} entities imported ({per_sec}) {msg}",
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+    }
+}
+
+impl portico_catalog::catalog::ImportProgress for ImportBar {
+    fn read(&self, location: &LocationSpec) {
+        let n = self.read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        self.bar
+            .set_message(format!("read {n} location(s), last {location}"));
+    }
+
+    fn written(&self, written: usize, total: usize) {
+        if written == 1 {
+            self.entities(Some(total));
+        }
+        self.bar.set_position(written as u64);
+    }
+}
+
+/// Imports into the data directory (no server holds it). `url` locations are read by the
+/// url-reader plugin, so the plugins are loaded on a runtime of our own.
+fn import_local(
+    config: crate::config::Config,
+    request: &AddLocationRequest,
+    bar: &ImportBar,
+) -> Result<serde_json::Value> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let _entered = runtime.enter();
+    let app = App::open(config)?;
+    // Plugins that read location types (`url`) may be needed anywhere in the tree.
+    for failure in app.manager.load_all()? {
+        tracing::warn!("{failure:?}");
+    }
+    let response = app
+        .catalog
+        .add_location_with(app.manager.org(), request, bar)?;
+    Ok(serde_json::to_value(response)?)
+}
+
+/// Imports through a running server. The server answers when the import is done, so progress
+/// is the count of the location's entities it serves, polled meanwhile.
+fn import_remote(
+    base: &str,
+    request: &AddLocationRequest,
+    token: Option<&str>,
+    bar: &ImportBar,
+) -> Result<serde_json::Value> {
+    let base = base.trim_end_matches('/').to_string();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(3600))
+        .build()?;
+    let authorized = |call: reqwest::blocking::RequestBuilder| match token {
+        Some(token) => call.bearer_auth(token),
+        None => call,
+    };
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let origin = format!("{}:{}", request.location_type, request.target);
+    std::thread::scope(|scope| {
+        if !request.dry_run {
+            bar.entities(None);
+            scope.spawn(|| {
+                let poll = reqwest::blocking::Client::new();
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(250));
+                    let count = authorized(
+                        poll.get(format!("{base}/api/catalog/entities/by-query")).query(&[
+                            (
+                                "filter",
+                                format!(
+                                    "metadata.annotations.backstage.io/managed-by-origin-location={origin}"
+                                ),
+                            ),
+                            ("limit", "1".into()),
+                        ]),
+                    )
+                    .send()
+                    .and_then(|r| r.json::<serde_json::Value>());
+                    if let Ok(count) = count
+                        && let Some(total) = count["totalItems"].as_u64()
+                    {
+                        bar.bar.set_position(total);
+                    }
+                }
+            });
+        }
+        let call = authorized(
+            client
+                .post(format!("{base}/api/catalog/locations"))
+                .query(&[("dryRun", request.dry_run.to_string())])
+                .json(
+                    &serde_json::json!({ "type": request.location_type, "target": request.target }),
+                ),
+        );
+        let outcome = call
             .send()
-            .with_context(|| format!("cannot reach the Portico server at {base}"))?;
+            .with_context(|| format!("cannot reach the Portico server at {base}"));
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let response = outcome?;
         let status = response.status();
         let body: serde_json::Value = response.json().unwrap_or_default();
         if !status.is_success() {
@@ -169,33 +311,5 @@ fn import(cli: &Cli, target: &str, dry_run: bool, server: Option<&str>) -> Resul
             );
         }
         Ok(body)
-    };
-    let result = match server {
-        Some(base) => remote(base.to_string()),
-        None => match App::open(config) {
-            Ok(app) => app
-                .catalog
-                .add_location(app.manager.org(), &request)
-                .map(|r| serde_json::to_value(r).unwrap_or_default())
-                .map_err(anyhow::Error::from),
-            Err(err) if format!("{err:#}").contains("in use by another Portico process") => {
-                remote(format!("http://{listen}"))
-            }
-            Err(err) => Err(err),
-        },
-    };
-    spinner.finish_and_clear();
-    let response = result?;
-    if dry_run {
-        let count = response["entities"].as_array().map_or(0, Vec::len);
-        println!("would import {count} entities from {}", request.target);
-    } else {
-        println!(
-            "registered location {} ({}:{}); it is read now and on every refresh",
-            response["location"]["id"].as_str().unwrap_or("?"),
-            request.location_type,
-            request.target
-        );
-    }
-    Ok(())
+    })
 }

@@ -2,11 +2,13 @@
 //! Backstage catalog API operation, per organization, returning [`CatalogError`]s.
 
 mod analyze;
+mod progress;
 
 pub use analyze::{
     AnalyzeLocationRequest, AnalyzeLocationResponse, EntityField, ExistingEntityFile,
     GenerateEntity, LocationInput,
 };
+pub use progress::{ImportProgress, NoProgress};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -125,6 +127,7 @@ impl Catalog {
             history_limit: self.options.history_limit,
             threads: self.options.threads,
             epoch: self.epoch.load(std::sync::atomic::Ordering::SeqCst),
+            progress: None,
         }
     }
 
@@ -140,6 +143,16 @@ impl Catalog {
         org: &OrgId,
         request: &AddLocationRequest,
     ) -> CatalogResult<AddLocationResponse> {
+        self.add_location_with(org, request, &NoProgress)
+    }
+
+    /// [`add_location`](Self::add_location), telling `progress` how it advances.
+    pub fn add_location_with(
+        &self,
+        org: &OrgId,
+        request: &AddLocationRequest,
+        progress: &dyn ImportProgress,
+    ) -> CatalogResult<AddLocationResponse> {
         let (kind, target) = (request.location_type.trim(), request.target.trim());
         if kind.is_empty() || target.is_empty() || kind.contains('\0') || target.contains('\0') {
             return Err(CatalogError::Input(
@@ -149,7 +162,11 @@ impl Catalog {
         let spec = LocationSpec::new(kind, target);
         let existing = self.store.location_id_by_target(org, &spec.to_ref())?;
         if request.dry_run {
-            let run = location_run("dry-run", &spec, self.reader.as_ref());
+            let reader = progress::Observed {
+                inner: self.reader.as_ref(),
+                progress,
+            };
+            let run = location_run("dry-run", &spec, &reader);
             let entities = run
                 .candidates
                 .into_iter()
@@ -190,7 +207,7 @@ impl Catalog {
             ws.put_location(&record)?;
             self.store.apply(ws)?;
         }
-        self.refresh_location(org, &record.id)?;
+        self.refresh_location_with(org, &record.id, progress)?;
         let mut entities = Vec::new();
         for (_, uid) in self
             .store
@@ -269,11 +286,27 @@ impl Catalog {
 
     /// Reads a registered location again and processes what it yields.
     pub fn refresh_location(&self, org: &OrgId, id: &str) -> CatalogResult<ProcessReport> {
+        self.refresh_location_with(org, id, &NoProgress)
+    }
+
+    fn refresh_location_with(
+        &self,
+        org: &OrgId,
+        id: &str,
+        progress: &dyn ImportProgress,
+    ) -> CatalogResult<ProcessReport> {
         let mut record = self.location_record(org, id)?;
         let spec = LocationSpec::new(&record.location_type, &record.target);
-        let run = location_run(id, &spec, self.reader.as_ref());
+        let reader = progress::Observed {
+            inner: self.reader.as_ref(),
+            progress,
+        };
+        let run = location_run(id, &spec, &reader);
         let registry = self.registry(org);
-        let report = self.engine(&registry).run(org, run)?;
+        let written = |done, total| progress.written(done, total);
+        let mut engine = self.engine(&registry);
+        engine.progress = Some(&written);
+        let report = engine.run(org, run)?;
         if record.errors != report.conflicts {
             record.errors = report.conflicts.clone();
             let mut ws = WriteSet::new(org, self.options.history_limit);

@@ -566,3 +566,64 @@ fn hostile_input_never_panics_or_loses_data() {
     assert!(f.catalog.entity_by_uid(&f.org, "\0/../x").is_err());
     assert!(f.get("component", "keep-me").is_some());
 }
+
+#[test]
+fn an_import_reports_each_location_read_and_each_entity_written() {
+    use portico_catalog::catalog::ImportProgress;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Recorded {
+        read: Mutex<Vec<String>>,
+        written: Mutex<Vec<(usize, usize)>>,
+    }
+    impl ImportProgress for Recorded {
+        fn read(&self, location: &portico_catalog::LocationSpec) {
+            self.read.lock().unwrap().push(location.target.clone());
+        }
+        fn written(&self, written: usize, total: usize) {
+            self.written.lock().unwrap().push((written, total));
+        }
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("all.yaml");
+    std::fs::write(
+        &root,
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: all}\nspec: {targets: [./a.yaml]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: g}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: h}\nspec: {type: team, children: []}\n",
+    )
+    .unwrap();
+    let storage: std::sync::Arc<dyn portico_storage::Storage> =
+        std::sync::Arc::new(portico_storage::SledStorage::temporary().unwrap());
+    let catalog = portico_catalog::Catalog::new(
+        storage,
+        std::sync::Arc::new(portico_catalog::location::FileReader::new()),
+        Default::default(),
+    );
+    let progress = Recorded::default();
+    let response = catalog
+        .add_location_with(
+            &portico_storage::OrgId::default_org(),
+            &portico_catalog::api::AddLocationRequest {
+                location_type: "file".into(),
+                target: root.display().to_string(),
+                dry_run: false,
+            },
+            &progress,
+        )
+        .unwrap();
+    assert_eq!(response.entities.len(), 4);
+    let read = progress.read.lock().unwrap().clone();
+    assert_eq!(read.len(), 2);
+    assert!(
+        read[0].ends_with("all.yaml") && read[1].ends_with("a.yaml"),
+        "{read:?}"
+    );
+    let written = progress.written.lock().unwrap().clone();
+    assert_eq!(written, vec![(1, 4), (2, 4), (3, 4), (4, 4)]);
+}

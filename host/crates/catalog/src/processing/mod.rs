@@ -133,6 +133,8 @@ pub struct Engine<'a> {
     /// Changes whenever the kind registry or relation rules change, so that every entity is
     /// processed again instead of being skipped as unchanged.
     pub epoch: u64,
+    /// Told `(written, to write)` after each entity written (e.g. a CLI progress bar).
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
 }
 
 struct Prepared {
@@ -647,6 +649,8 @@ impl Engine<'_> {
                 build(entity_ref, u, relations, revision, timestamp)
             })
         };
+        let total = chunks.iter().map(Vec::len).sum::<usize>();
+        let mut written = 0;
         std::thread::scope(|scope| -> StoreResult<()> {
             let mut chunks = chunks.into_iter();
             let mut built = chunks.next().map(|c| build_chunk(c, self.threads));
@@ -657,6 +661,10 @@ impl Engine<'_> {
                 });
                 for b in current {
                     self.write_built(org, &mut ws, b?)?;
+                    written += 1;
+                    if let Some(progress) = self.progress {
+                        progress(written, total);
+                    }
                 }
                 if ws.len() > MAX_BATCH_OPS || next.is_some() {
                     self.store.apply(std::mem::replace(
