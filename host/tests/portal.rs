@@ -785,3 +785,64 @@ async fn organization_overrides_and_theme_take_effect_and_broken_ones_fall_back(
     .to_string();
     assert!(err.contains("portal.links[0].url"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_catalog_keeps_pages_small_and_sorting_complete() {
+    let host = TestHost::new();
+    let entities = portico_catalog::synthetic::generate(7, 4_000);
+    let count = entities.len();
+    host.catalog
+        .apply_provider(&OrgId::default_org(), "synthetic", entities)
+        .unwrap();
+    let addr = serve(&host, portico::web::Portal::default(), None).await;
+    let (status, _, page) = get(addr, "/catalog").await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("of {count} entities")), "{page}");
+    // Over a hundred owners: 8 shown, 40 more listed, the rest summarised.
+    let owner_values = host
+        .catalog
+        .entity_facets(
+            &OrgId::default_org(),
+            &portico_catalog::api::FacetsRequest {
+                facet: vec!["spec.owner".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .facets["spec.owner"]
+        .len();
+    assert!(owner_values > 48, "{owner_values} owners");
+    let owners = page
+        .split("data-facet=\"owner\"")
+        .nth(1)
+        .unwrap()
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert_eq!(
+        owners.matches("class=\"facet-value").count(),
+        48,
+        "{owners}"
+    );
+    assert!(
+        owners.contains(&format!(
+            "{} less common values are not listed",
+            owner_values - 48
+        )),
+        "{owners}"
+    );
+    // Sorting by owner pages through every entity, the ones without an owner last.
+    let rows = |body: &str| body.matches("class=\"entity-link\"").count();
+    let pages = count.div_ceil(100);
+    let mut seen = 0;
+    for page in 1..=pages {
+        let (_, _, body) = get(addr, &format!("/catalog?sort=owner&size=100&page={page}")).await;
+        seen += rows(&body);
+    }
+    assert_eq!(seen, count);
+    let (_, _, last) = get(addr, &format!("/catalog?sort=owner&size=100&page={pages}")).await;
+    assert!(
+        last.contains("class=\"kind-pill\">User<") || last.contains("class=\"kind-pill\">Group<"),
+        "entities without an owner come last"
+    );
+}
