@@ -276,6 +276,8 @@ async fn the_demo_site_renders_with_nav_toc_admonitions_and_rewritten_links() {
     let html = page["html"].as_str().unwrap();
     for expected in [
         "<code class=\"language-yaml\">",
+        // Code highlighted as class names the portal's theme styles.
+        "<span class=\"tok-key\">backstage.io/techdocs-ref</span>: dir:.",
         "<div class=\"admonition warning\">",
         "<details class=\"admonition info\">",
         "<summary>Collapsible blocks</summary>",

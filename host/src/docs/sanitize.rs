@@ -2,7 +2,7 @@
 //! html5ever-based sanitizer): ammonia's default tags (text, lists, tables, code, images,
 //! `details`) without `script`, `style`, forms or event handlers; links and images only to
 //! http(s) or relative URLs; `class` only with the names the renderer produces (languages,
-//! admonitions, alerts, footnotes); `id`s prefixed with `doc-` (and fragment links with
+//! highlighted tokens, admonitions, alerts, footnotes); `id`s prefixed with `doc-` (and fragment links with
 //! them) so a page cannot clobber the portal's own element ids.
 
 use std::borrow::Cow;
@@ -119,6 +119,7 @@ fn known_class(class: &str) -> bool {
             || class.starts_with("admonition")
             || class.starts_with("markdown-alert")
             || class.starts_with("footnote-")
+            || class.starts_with("tok-")
             || ADMONITION_TYPES.contains(&class))
 }
 
@@ -162,7 +163,7 @@ mod tests {
         let s = Sanitizer::new();
         let html = r##"<h2 id="setup">Setup</h2><a href="#setup">here</a>
 <a href="/docs/default/Component/x/guide#step-1">guide</a><a href="https://example.com/#x">ext</a>
-<pre><code class="language-rust">fn main() {}</code></pre>
+<pre><code class="language-rust"><span class="tok-keyword">fn</span> main() {}</code></pre>
 <div class="admonition warning portal-modal"><p class="admonition-title">Careful</p></div>
 <details class="admonition tip" open><summary>More</summary></details>
 <table><thead><tr><th align="right">a</th></tr></thead></table>
@@ -174,6 +175,7 @@ mod tests {
             "href=\"/docs/default/Component/x/guide#doc-step-1\"",
             "href=\"https://example.com/#x\"",
             "class=\"language-rust\"",
+            "<span class=\"tok-keyword\">fn</span>",
             "class=\"admonition warning\"",
             "class=\"admonition-title\"",
             "<details class=\"admonition tip\" open=\"\">",

@@ -6,12 +6,14 @@
 //! - [`source`]: reading files from the folder the host mounts (`docs-files` grant) or over
 //!   `wasi:http` (`http` grant, the host's allow-list);
 //! - [`site`]: `mkdocs.yml` (`docs_dir`, `nav`) or the folder structure;
-//! - [`markdown`] and [`admonitions`]: CommonMark with tables, admonitions, heading anchors,
-//!   table of contents and plain text; [`links`]: links and images rewritten to the portal.
+//! - [`markdown`], [`admonitions`] and [`highlight`]: CommonMark with tables, admonitions,
+//!   code highlighted as class names, heading anchors, table of contents and plain text;
+//!   [`links`]: links and images rewritten to the portal.
 //!
 //! The HTML it returns is sanitized by the host before anyone sees it.
 
 pub mod admonitions;
+pub mod highlight;
 pub mod links;
 pub mod locate;
 pub mod markdown;

@@ -5,12 +5,13 @@
 //! CommonMark via pulldown-cmark with GitHub's extensions (tables, strikethrough, task lists,
 //! footnotes, alerts), heading attributes (`{#id}`), YAML front matter (its `title` names the
 //! page), MkDocs admonitions (see [`crate::admonitions`]). Fenced code keeps its language as
-//! `class="language-…"`. Links and images go through a [`LinkRewriter`]. Raw HTML is passed
+//! `class="language-…"` and, in a known language, is highlighted with `tok-…` class names
+//! (see [`crate::highlight`]). Links and images go through a [`LinkRewriter`]. Raw HTML is passed
 //! through: the host sanitizes every page with its allow-list.
 
 use std::collections::HashMap;
 
-use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 /// A heading of the page's table of contents.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,6 +78,29 @@ pub fn render(markdown: &str, links: &dyn LinkRewriter) -> Rendered {
                 }
                 state.front_matter_title = front_matter_title(&yaml);
             }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let end = block_end(&events, i);
+                let code: String = events[i + 1..end]
+                    .iter()
+                    .filter_map(|e| match e {
+                        Event::Text(t) => Some(t.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let language = info.split_whitespace().next().unwrap_or_default();
+                match crate::highlight::highlight(language, &code) {
+                    Some(html) => {
+                        state.text.push_str(&code);
+                        state.text.push('\n');
+                        out.push(Event::Html(CowStr::from(format!(
+                            "<pre><code class=\"language-{}\">{html}</code></pre>\n",
+                            crate::admonitions::escape(language)
+                        ))));
+                        i = end;
+                    }
+                    None => state.event(events[i].clone(), &mut out, links),
+                }
+            }
             Event::Start(Tag::Heading { .. }) => {
                 let end = heading_end(&events, i);
                 state.heading(&events[i..=end], &mut out, links);
@@ -94,6 +118,14 @@ pub fn render(markdown: &str, links: &dyn LinkRewriter) -> Rendered {
         toc: state.toc,
         text: state.text.trim().to_string(),
     }
+}
+
+fn block_end(events: &[Event<'_>], start: usize) -> usize {
+    events[start..]
+        .iter()
+        .position(|e| matches!(e, Event::End(TagEnd::CodeBlock)))
+        .map(|p| start + p)
+        .unwrap_or(events.len() - 1)
 }
 
 fn heading_end(events: &[Event<'_>], start: usize) -> usize {
