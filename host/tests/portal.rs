@@ -400,7 +400,6 @@ async fn entity_and_plugin_content_is_escaped() {
     assert_inert(&page, "payload page");
 
     // A plugin that never answers gets an error card after its deadline.
-    let started = std::time::Instant::now();
     let response = client()
         .get(format!(
             "http://{addr}/fragments{base}/views/test-hostile/loop"
@@ -412,7 +411,6 @@ async fn entity_and_plugin_content_is_escaped() {
     let html = response.text().await.unwrap();
     assert!(html.contains("data-plugin-error=\"deadline\""), "{html}");
     assert!(html.contains("The plugin took too long"), "{html}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
