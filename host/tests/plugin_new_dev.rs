@@ -144,7 +144,18 @@ async fn new_python_and_js_projects_build_test_and_run_in_the_host() {
     let dir = tempfile::tempdir().unwrap();
     let py = new_project(dir.path(), "python", "check", "py-new", &[]);
     let js = new_project(dir.path(), "js", "entity-view", "js-new", &[]);
-    // The JS project uses the SDK's installed packages instead of a second `npm install`.
+    // The project's lock file pins the SDK's tested versions and matches its package.json.
+    let npm = Command::new("npm")
+        .args(["ci", "--dry-run", "--no-audit", "--no-fund"])
+        .current_dir(&js)
+        .output()
+        .unwrap();
+    assert!(
+        npm.status.success(),
+        "package-lock.json does not match package.json: {}",
+        String::from_utf8_lossy(&npm.stderr)
+    );
+    // The JS project uses the SDK's installed packages instead of a second `npm ci`.
     std::os::unix::fs::symlink(
         guest_build::repo_root().join("sdk/js/node_modules"),
         js.join("node_modules"),

@@ -161,6 +161,8 @@ pub mod js {
     pub const LOGIC: &str = include_str!("templates/js/logic.js");
     pub const LOGIC_TEST: &str = include_str!("templates/js/logic.test.js");
     pub const PACKAGE_JSON: &str = include_str!("templates/js/package.json");
+    /// The SDK's lock file: new projects install exactly the versions the SDK is tested with.
+    pub const SDK_PACKAGE_LOCK: &str = include_str!("../../../../sdk/js/package-lock.json");
     pub const BUILD_SH: &str = include_str!("templates/js/build.sh");
     pub const TEST_SH: &str = include_str!("templates/js/test.sh");
     pub const ENTITY_VIEW: &str = include_str!("templates/js/entity-view.js");

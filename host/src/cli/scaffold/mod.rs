@@ -175,12 +175,31 @@ fn js_files(project: &NewProject, vars: &Vars, files: &mut Vec<(String, String)>
         ("logic.js".into(), LOGIC.into()),
         ("logic.test.js".into(), LOGIC_TEST.into()),
         ("package.json".into(), vars.fill(PACKAGE_JSON)),
+        ("package-lock.json".into(), package_lock(&project.id)),
         ("build.sh".into(), vars.fill(BUILD_SH)),
         ("test.sh".into(), TEST_SH.into()),
         (".gitignore".into(), "/build\nnode_modules/\n".into()),
     ]);
     vendor(files, "portico", files::JS_SDK);
     vendor(files, "wit", files::WIT);
+}
+
+/// The SDK's package-lock.json with the project as its root package (same dependencies as the
+/// template's package.json), so `npm ci` installs the SDK's tested versions.
+fn package_lock(id: &str) -> String {
+    let mut lock: serde_json::Value = serde_json::from_str(files::js::SDK_PACKAGE_LOCK)
+        .expect("sdk/js/package-lock.json is JSON (checked by the scaffold tests)");
+    let dependencies = lock["packages"][""]["dependencies"].clone();
+    lock["name"] = id.into();
+    lock["version"] = "0.1.0".into();
+    lock["packages"][""] = serde_json::json!({
+        "name": id,
+        "version": "0.1.0",
+        "dependencies": dependencies,
+    });
+    let mut text = serde_json::to_string_pretty(&lock).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 fn vendor(files: &mut Vec<(String, String)>, dir: &str, sources: &[(&str, &str)]) {
@@ -250,7 +269,7 @@ fn readme(project: &NewProject) -> String {
     let (setup, entry) = match project.lang {
         Lang::Rust => ("rustup target add wasm32-wasip2", "src/lib.rs"),
         Lang::Python => ("pip install -r requirements.txt", "app.py"),
-        Lang::Js => ("npm install", "app.js"),
+        Lang::Js => ("npm ci", "app.js"),
     };
     format!(
         "# {name}\n\nA Portico plugin (`{world}` world). The code is in `{entry}`, the pure logic is \
