@@ -25,14 +25,31 @@ fn corpus() -> PathBuf {
 
 /// The remote host. `mutable.yaml` answers whatever the test last put in `mutable`.
 async fn remote(mutable: Arc<Mutex<String>>) -> SocketAddr {
+    remote_recording(mutable, Arc::default()).await
+}
+
+/// Requests seen: path and `Authorization` header.
+type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+/// [`remote`], recording every request in `seen`. `private/…` is the corpus behind
+/// `Authorization: Bearer s3cret-token` (404 otherwise, as GitHub answers for private repos).
+async fn remote_recording(mutable: Arc<Mutex<String>>, seen: Seen) -> SocketAddr {
     use axum::extract::Path;
-    use axum::http::StatusCode;
+    use axum::http::{HeaderMap, StatusCode};
     use axum::response::IntoResponse;
     let app = axum::Router::new().route(
         "/{*path}",
-        axum::routing::get(move |Path(path): Path<String>| {
+        axum::routing::get(move |Path(path): Path<String>, headers: HeaderMap| {
             let mutable = mutable.clone();
+            let seen = seen.clone();
             async move {
+                let authorization = headers
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                seen.lock()
+                    .unwrap()
+                    .push((path.clone(), authorization.clone()));
                 let file = |rel: &str| {
                     if rel.split('/').any(|s| s == "..") {
                         return (StatusCode::BAD_REQUEST, "no").into_response();
@@ -43,6 +60,12 @@ async fn remote(mutable: Arc<Mutex<String>>) -> SocketAddr {
                     }
                 };
                 if let Some(rel) = path.strip_prefix("corpus/") {
+                    return file(rel);
+                }
+                if let Some(rel) = path.strip_prefix("private/") {
+                    if authorization.as_deref() != Some("Bearer s3cret-token") {
+                        return (StatusCode::NOT_FOUND, "404: Not Found").into_response();
+                    }
                     return file(rel);
                 }
                 // GitHub Enterprise: blob pages are HTML, raw files live under /raw/.
@@ -87,8 +110,16 @@ struct Portal {
 /// A server assembled as `portico serve` does, with the bundled url-reader installed with
 /// `grants` and `config`.
 async fn portal(grants: &[String], config: Value) -> Portal {
+    portal_with_secrets(grants, config, "{}").await
+}
+
+/// [`portal`] with a secrets file (YAML `name: value`).
+async fn portal_with_secrets(grants: &[String], config: Value, secrets: &str) -> Portal {
     let dir = tempfile::tempdir().unwrap();
+    let secrets_file = dir.path().join("secrets.yaml");
+    std::fs::write(&secrets_file, secrets).unwrap();
     let mut settings = Config::default();
+    settings.secrets.file = Some(secrets_file);
     settings.storage.path = dir.path().join("data");
     settings.plugins.install_bundled = false;
     settings.catalog.file_root = Some(corpus());
@@ -427,4 +458,50 @@ async fn a_dry_run_of_a_url_location_lists_everything_it_would_produce() {
     assert_eq!(response["exists"], false);
     // Nothing was stored.
     assert_eq!(portal.refs().await, BTreeSet::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_go_to_their_host_only_and_need_their_secret_granted() {
+    let seen_private: Seen = Arc::default();
+    let seen_other: Seen = Arc::default();
+    let private = remote_recording(Arc::default(), seen_private.clone()).await;
+    let other = remote_recording(Arc::default(), seen_other.clone()).await;
+    // A private Location (its targets on the same host), and a file on another host: the
+    // token is configured for the private host only.
+    let root = format!("http://{private}/private/all-systems.yaml");
+    let config = json!({ "tokens": [{ "host": format!("127.0.0.1:{}", private.port()), "secret": "github-token" }] });
+    let mut grants = loopback(private);
+    grants.extend(loopback(other));
+    grants.push("secrets:github-token".into());
+    let portal = portal_with_secrets(&grants, config.clone(), "github-token: s3cret-token\n").await;
+
+    portal.register(&root).await;
+    assert_eq!(portal.location_errors(&root).await, Vec::<String>::new());
+    assert!(portal.entity("system", "podcast").await.is_some());
+    let other_target = format!("http://{other}/corpus/components/petstore-component.yaml");
+    portal.register(&other_target).await;
+    assert!(portal.entity("component", "petstore").await.is_some());
+
+    let private_seen = seen_private.lock().unwrap().clone();
+    assert!(private_seen.len() > 1, "{private_seen:?}");
+    assert!(
+        private_seen
+            .iter()
+            .all(|(_, auth)| auth.as_deref() == Some("Bearer s3cret-token")),
+        "{private_seen:?}"
+    );
+    let other_seen = seen_other.lock().unwrap().clone();
+    assert!(!other_seen.is_empty());
+    assert!(
+        other_seen.iter().all(|(_, auth)| auth.is_none()),
+        "{other_seen:?}"
+    );
+
+    // Without the secret granted, the read fails and says which secret is missing.
+    grants.pop();
+    let ungranted = portal_with_secrets(&grants, config, "github-token: s3cret-token\n").await;
+    ungranted.register(&root).await;
+    let errors = ungranted.location_errors(&root).await;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("github-token"), "{}", errors[0]);
 }
