@@ -833,6 +833,15 @@ async fn the_entity_page_has_a_docs_tab_with_navigation_and_contents() {
         assert!(!panel.contains(bad), "{bad} in {panel}");
     }
 
+    // Rendered pages are found by the catalog's search, linked to their Docs tab.
+    let (status, search) = page_text(addr, "/catalog?q=getting+started").await;
+    assert_eq!(status, 200);
+    assert!(search.contains("In the docs"), "{search}");
+    assert!(
+        search.contains("href=\"/catalog/default/component/portico/docs/guides/getting-started\""),
+        "{search}"
+    );
+
     // A missing page: 404 inside the entity page, with a way back.
     let (status, missing) = page_text(addr, "/catalog/default/component/portico/docs/nope").await;
     assert_eq!(status, 404);

@@ -467,6 +467,7 @@ pub async fn page(
                 "dir": params.dir,
                 "hidden": hidden,
                 "share": params.url(),
+                "docs_hits": docs_hits(&state, &params.q),
             }),
         ),
     ))
@@ -519,4 +520,25 @@ mod tests {
             ("name", "asc", 25, 1)
         );
     }
+}
+
+/// Docs pages matching the search (the docs service's index), linked to their Docs tab.
+fn docs_hits(state: &AppState, q: &str) -> Vec<Value> {
+    if q.is_empty() {
+        return Vec::new();
+    }
+    state
+        .docs
+        .search(q, 5)
+        .into_iter()
+        .map(|hit| {
+            let entity = entity_path(&hit.kind, &hit.namespace, &hit.name);
+            json!({
+                "title": hit.title,
+                "entity": hit.name,
+                "href": super::docs_tab::page_href(&entity, &hit.path),
+                "snippet": hit.snippet,
+            })
+        })
+        .collect()
 }
