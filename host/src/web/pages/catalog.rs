@@ -426,7 +426,12 @@ pub async fn page(
         .collect();
     let sizes: Vec<Value> = PAGE_SIZES
         .iter()
-        .map(|size| json!({"size": size, "selected": *size == params.size}))
+        .map(|size| {
+            let mut p = params.clone();
+            p.size = *size;
+            p.page = 1;
+            json!({"size": size, "selected": *size == params.size, "href": p.url()})
+        })
         .collect();
     let hidden: Vec<Value> = FACETS
         .iter()
