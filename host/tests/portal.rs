@@ -292,7 +292,10 @@ async fn the_catalog_filters_searches_sorts_and_pages_from_the_url() {
         .unwrap();
     assert!(!page1.contains(first_of_page2), "pages do not overlap");
 
-    assert!(page1.contains("href=\"/catalog?size&#x3D;50\""), "page sizes: {page1}");
+    assert!(
+        page1.contains("href=\"/catalog?size&#x3D;50\""),
+        "page sizes: {page1}"
+    );
     let (_, _, fifty) = get(addr, "/catalog?size=50").await;
     assert_eq!(rows(&fifty), 50);
 
