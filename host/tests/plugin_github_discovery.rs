@@ -45,12 +45,16 @@ struct FakeRepo {
     nested: bool,
     /// An empty repository: the contents API answers 404 "This repository is empty.".
     empty: bool,
+    /// More files: `(path, text)`.
+    extra: Vec<(&'static str, String)>,
 }
 
 #[derive(Default)]
 struct State {
     addr: Option<SocketAddr>,
     repos: Vec<FakeRepo>,
+    /// The repositories of the organization `mono`.
+    mono_repos: Vec<FakeRepo>,
     /// The contents API answers with an exhausted rate limit.
     contents_rate_limited: bool,
     seen: Vec<Seen>,
@@ -109,6 +113,7 @@ fn acme_repos() -> Vec<FakeRepo> {
         file,
         nested: false,
         empty: false,
+        extra: Vec::new(),
     };
     vec![
         repo(
@@ -150,15 +155,68 @@ fn acme_repos() -> Vec<FakeRepo> {
     ]
 }
 
+/// `mono/monorepo`: its catalog-info.yaml is a Location whose targets are more files, one of
+/// them another Location.
+fn mono_repos() -> Vec<FakeRepo> {
+    let location = |name: &str, targets: &[&str]| {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: {name}\nspec:\n  targets:\n{}",
+            targets
+                .iter()
+                .map(|t| format!("    - {t}\n"))
+                .collect::<String>()
+        )
+    };
+    vec![FakeRepo {
+        name: "monorepo",
+        default_branch: "main",
+        archived: false,
+        fork: false,
+        pushed_at: "2026-11-28T10:00:00Z".into(),
+        file: Some(location(
+            "monorepo-root",
+            &[
+                "./services/orders.yaml",
+                "./services/missing.yaml",
+                "https://github.com/mono/monorepo/blob/main/services/billing.yaml",
+                "https://github.com/mono/elsewhere/blob/main/catalog-info.yaml",
+                "./services/*.yaml",
+                "../../outside.yaml",
+            ],
+        )),
+        nested: false,
+        empty: false,
+        extra: vec![
+            (
+                "services/orders.yaml",
+                format!(
+                    "{}---\n{}",
+                    component("orders", "Component"),
+                    location(
+                        "orders-more",
+                        &["./more/shipping.yaml", "../services/orders.yaml"]
+                    )
+                ),
+            ),
+            ("services/billing.yaml", component("billing", "Component")),
+            (
+                "services/more/shipping.yaml",
+                component("shipping", "Component"),
+            ),
+        ],
+    }]
+}
+
 /// The JSON GitHub's "List organization repositories" gives for a repository.
 fn repo_json(addr: SocketAddr, r: &FakeRepo) -> Value {
-    let full = format!("acme/{}", r.name);
+    let owner = if r.name == "monorepo" { "mono" } else { "acme" };
+    let full = format!("{owner}/{}", r.name);
     json!({
         "id": 1296269 + r.name.len(),
         "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5",
         "name": r.name,
         "full_name": full,
-        "owner": { "login": "acme", "id": 1, "node_id": "MDEyOk9yZ2FuaXphdGlvbjE=", "type": "Organization",
+        "owner": { "login": owner, "id": 1, "node_id": "MDEyOk9yZ2FuaXphdGlvbjE=", "type": "Organization",
                    "avatar_url": "https://github.com/images/error/octocat_happy.gif", "site_admin": false },
         "private": false,
         "html_url": format!("https://github.com/{full}"),
@@ -309,7 +367,7 @@ async fn github(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let (addr, repos, contents_rate_limited) = {
+    let (addr, repos, mono_repos, contents_rate_limited) = {
         let mut state = fake.0.lock().unwrap();
         state.seen.push(Seen {
             path: path.clone(),
@@ -320,6 +378,7 @@ async fn github(
         (
             state.addr.unwrap(),
             state.repos.clone(),
+            state.mono_repos.clone(),
             state.contents_rate_limited,
         )
     };
@@ -338,6 +397,12 @@ async fn github(
             &query,
         ),
         ["orgs", "empty", "repos"] => paged(addr, "/organizations/2/repos", vec![], &query),
+        ["orgs", "mono", "repos"] => paged(
+            addr,
+            "/organizations/3/repos",
+            mono_repos.iter().map(|r| repo_json(addr, r)).collect(),
+            &query,
+        ),
         // A hostile or misconfigured proxy: the next page is on another host.
         ["orgs", "elsewhere", "repos"] => reply(
             github_response(200).header(
@@ -381,11 +446,22 @@ async fn github(
             body.push(']');
             github_response(200).body(Body::from(body)).unwrap()
         }
-        ["repos", "acme", name, "contents", file @ ..] => {
+        [
+            "repos",
+            owner @ ("acme" | "mono"),
+            name,
+            "contents",
+            file @ ..,
+        ] => {
             if contents_rate_limited {
                 return rate_limited();
             }
-            let Some(repo) = repos.iter().find(|r| r.name == *name) else {
+            let listed = if *owner == "mono" {
+                &mono_repos
+            } else {
+                &repos
+            };
+            let Some(repo) = listed.iter().find(|r| r.name == *name) else {
                 return reply(github_response(404), &error_body("Not Found"));
             };
             if repo.empty {
@@ -400,9 +476,14 @@ async fn github(
                 "catalog-info.yaml"
             };
             let reference = query_param(&query, "ref");
-            let Some(text) = repo.file.as_ref().filter(|_| {
-                file.join("/") == wanted && reference.as_deref() == Some(repo.default_branch)
-            }) else {
+            let path = file.join("/");
+            let text = if path == wanted {
+                repo.file.as_ref()
+            } else {
+                repo.extra.iter().find(|(p, _)| *p == path).map(|(_, t)| t)
+            };
+            let Some(text) = text.filter(|_| reference.as_deref() == Some(repo.default_branch))
+            else {
                 return reply(github_response(404), &error_body("Not Found"));
             };
             let sha = format!(
@@ -434,10 +515,10 @@ async fn github(
                     "type": "file", "encoding": "base64", "size": text.len(),
                     "name": file.last().unwrap(), "path": file_path,
                     "content": wrapped.join("\n") + "\n", "sha": sha,
-                    "url": format!("https://api.github.com/repos/acme/{name}/contents/{file_path}"),
-                    "git_url": format!("https://api.github.com/repos/acme/{name}/git/blobs/{sha}"),
-                    "html_url": format!("https://github.com/acme/{name}/blob/{}/{file_path}", repo.default_branch),
-                    "download_url": format!("https://raw.githubusercontent.com/acme/{name}/{}/{file_path}", repo.default_branch),
+                    "url": format!("https://api.github.com/repos/{owner}/{name}/contents/{file_path}"),
+                    "git_url": format!("https://api.github.com/repos/{owner}/{name}/git/blobs/{sha}"),
+                    "html_url": format!("https://github.com/{owner}/{name}/blob/{}/{file_path}", repo.default_branch),
+                    "download_url": format!("https://raw.githubusercontent.com/{owner}/{name}/{}/{file_path}", repo.default_branch),
                     "_links": { "self": "x", "git": "y", "html": "z" }
                 }),
             )
@@ -494,6 +575,7 @@ async fn fake_github() -> (SocketAddr, FakeGithub) {
         let mut state = fake.0.lock().unwrap();
         state.addr = Some(addr);
         state.repos = acme_repos();
+        state.mono_repos = mono_repos();
     }
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (addr, fake)
@@ -1029,4 +1111,63 @@ async fn a_run_on_the_provider_schedule_feeds_the_catalog() {
         "{again:?}"
     );
     assert_eq!(again.unchanged, 10, "{again:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn location_targets_inside_the_repository_are_followed() {
+    let (addr, fake) = fake_github().await;
+    let host = install(config(addr, "mono"), ALL_GRANTS);
+    let found = host.discover().await.unwrap();
+    assert_eq!(
+        names(&found),
+        [
+            "Component:billing",
+            "Component:orders",
+            "Component:shipping",
+            "Location:monorepo-root",
+            "Location:orders-more",
+        ],
+        "{:#?}",
+        found.errors
+    );
+    let all = entities(&found);
+    // Each entity carries the location of its own file.
+    let blob = |path: &str| format!("url:https://github.com/mono/monorepo/blob/main/{path}");
+    assert_eq!(all["Location:monorepo-root"].1, blob("catalog-info.yaml"));
+    assert_eq!(all["Component:orders"].1, blob("services/orders.yaml"));
+    assert_eq!(
+        all["Component:orders"].0["metadata"]["annotations"]["backstage.io/managed-by-location"],
+        blob("services/orders.yaml")
+    );
+    assert_eq!(all["Component:billing"].1, blob("services/billing.yaml"));
+    assert_eq!(
+        all["Component:shipping"].1,
+        blob("services/more/shipping.yaml")
+    );
+
+    // What is not followed is said, per target.
+    let errors: Vec<String> = found
+        .errors
+        .iter()
+        .map(|e| format!("{} {}", e.location, e.message))
+        .collect();
+    for expected in [
+        "services/missing.yaml of mono/monorepo does not exist",
+        "mono/elsewhere/blob/main/catalog-info.yaml`: not followed: it is outside mono/monorepo",
+        "`./services/*.yaml`: glob targets are not followed",
+        "`../../outside.yaml`: it leaves the repository",
+    ] {
+        assert!(
+            errors.iter().any(|e| e.contains(expected)),
+            "missing {expected:?} in {errors:#?}"
+        );
+    }
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+
+    // Unchanged: nothing is asked again, the same entities and errors come back.
+    fake.clear_seen();
+    let again = host.discover().await.unwrap();
+    assert!(fake.contents_requests().is_empty());
+    assert_eq!(names(&again), names(&found));
+    assert_eq!(again.errors.len(), 4);
 }

@@ -10,19 +10,22 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use base64::Engine;
 use portico_sdk::http::{self, Response, encode_component};
 use portico_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog_file::{self, FileLocation};
 use crate::config::Config;
+use crate::contents;
 use crate::github::{ApiError, Client, Fetch};
 use crate::model::{Content, Repo};
 use crate::org;
+use crate::targets::{self, Emitted};
 
-/// kv keys: `ghd1:repo:<org>/<repo>` (lower case).
-const REPO_PREFIX: &str = "ghd1:repo:";
+/// kv keys: `ghd2:repo:<org>/<repo>` (lower case). (`ghd1` states had no Location
+/// targets; they are read again once and then deleted.)
+const REPO_PREFIX: &str = "ghd2:repo:";
+const OLD_REPO_PREFIX: &str = "ghd1:repo:";
 /// Kept this long without being refreshed (a run refreshes every key it uses).
 const KEEP: Duration = Duration::from_secs(90 * 24 * 3600);
 
@@ -38,6 +41,12 @@ pub struct RepoState {
     pub entities: Vec<String>,
     /// The current file's problem, repeated while it is unchanged.
     pub error: Option<String>,
+    /// Entities of the files the file's Location entities point at.
+    #[serde(default)]
+    pub targets: Vec<Emitted>,
+    /// Problems with those targets: `(location, message)`.
+    #[serde(default)]
+    pub target_errors: Vec<(String, String)>,
 }
 
 /// Counts for the log line at the end of a run.
@@ -148,7 +157,7 @@ pub fn run() -> Result<Discovery> {
             .iter()
             .map(|item| {
                 let etag = item.state.as_ref().and_then(|s| s.etag.as_deref());
-                client.request(&contents_url(&client, item), etag)
+                client.request(&contents::url(&client, &item.at), etag)
             })
             .collect();
         for (item, answer) in batch.iter().zip(http::send_all(requests)) {
@@ -169,7 +178,7 @@ pub fn run() -> Result<Discovery> {
                         message: error.message.clone(),
                     });
                     if let Some(state) = &item.state {
-                        out.entities.extend(discovered(&item.at, &state.entities));
+                        emit_entities(&mut out, &item.at, state);
                     }
                     if stop && stopped.is_none() {
                         stopped = Some(error);
@@ -227,17 +236,6 @@ struct ToRead<'a> {
     state: Option<RepoState>,
 }
 
-/// `…/repos/{owner}/{repo}/contents/{path}?ref={branch}`.
-fn contents_url(client: &Client, item: &ToRead) -> String {
-    let path: Vec<String> = item.at.path.split('/').map(encode_component).collect();
-    client.url(&format!(
-        "/repos/{}/contents/{}?ref={}",
-        item.repo.full_name,
-        path.join("/"),
-        encode_component(&item.at.branch)
-    ))
-}
-
 /// The new state of a repository from the answer to its (conditional) contents request.
 fn read(
     client: &Client,
@@ -253,78 +251,74 @@ fn read(
     next.pushed_at = repo.pushed_at.clone();
     let what = format!("{} of {}", at.path, repo.full_name);
     let (fetch, _) = client.answer::<Content>(answer, &what)?;
-    match fetch {
-        Fetch::NotModified => Ok((next, How::NotModified)),
+    let how = match fetch {
+        Fetch::NotModified => How::NotModified,
         Fetch::NotFound => {
             next.etag = None;
             next.sha = None;
             next.entities.clear();
             next.error = None;
-            Ok((next, How::Missing))
+            next.targets.clear();
+            next.target_errors.clear();
+            return Ok((next, How::Missing));
         }
         Fetch::Fresh { data, etag } => {
             next.etag = etag;
             if next.sha.as_deref() == Some(data.sha.as_str()) && next.error.is_none() {
-                return Ok((next, How::NotModified));
-            }
-            next.sha = Some(data.sha.clone());
-            match file_text(&data, &what).and_then(|text| catalog_file::parse(&text, at)) {
-                Ok(entities) => {
-                    next.entities = entities;
-                    next.error = None;
+                How::NotModified
+            } else {
+                next.sha = Some(data.sha.clone());
+                match contents::text(&data, &what).and_then(|text| catalog_file::parse(&text, at)) {
+                    Ok(entities) => {
+                        next.entities = entities;
+                        next.error = None;
+                    }
+                    // The entities of the last good version stay.
+                    Err(problem) => next.error = Some(problem),
                 }
-                Err(problem) => next.error = Some(problem),
+                How::Read
             }
-            Ok((next, How::Read))
         }
-    }
+    };
+    // The repository changed, so the files its Location entities name may have too.
+    let followed = targets::follow(client, at, &next.entities)?;
+    next.targets = followed.entities;
+    next.target_errors = followed.errors;
+    Ok((next, how))
 }
 
-/// The text of a file from the contents API (base64, as GitHub sends files up to 1 MB).
-fn file_text(content: &Content, what: &str) -> Result<String, String> {
-    if content.type_ != "file" {
-        return Err(format!("{what} is a {}, not a file", content.type_));
-    }
-    match content.encoding.as_deref() {
-        Some("base64") => {
-            let packed: String = content
-                .content
-                .as_deref()
-                .unwrap_or_default()
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(packed)
-                .map_err(|e| format!("GitHub sent {what} in base64 that does not decode: {e}"))?;
-            String::from_utf8(bytes).map_err(|_| format!("{what} is not UTF-8 text"))
-        }
-        _ => Err(format!(
-            "{what} is {} bytes, more than the 1 MB GitHub's contents API returns; split it",
-            content.size
-        )),
-    }
-}
-
-/// The entities of a repository's state, and its problem if it has one.
+/// The entities of a repository's state, and its problems.
 fn emit(out: &mut Discovery, at: &FileLocation, state: &RepoState) {
-    out.entities.extend(discovered(at, &state.entities));
+    emit_entities(out, at, state);
     if let Some(problem) = &state.error {
         out.errors.push(DiscoveryError {
             location: at.location(),
             message: problem.clone(),
         });
     }
+    out.errors.extend(
+        state
+            .target_errors
+            .iter()
+            .map(|(location, message)| DiscoveryError {
+                location: location.clone(),
+                message: message.clone(),
+            }),
+    );
 }
 
-fn discovered(at: &FileLocation, entities: &[String]) -> Vec<DiscoveredEntity> {
-    entities
-        .iter()
-        .map(|descriptor| DiscoveredEntity {
+/// The entities of the file and of its targets, each with the location of its own file.
+fn emit_entities(out: &mut Discovery, at: &FileLocation, state: &RepoState) {
+    out.entities
+        .extend(state.entities.iter().map(|descriptor| DiscoveredEntity {
             descriptor: descriptor.clone(),
             location: at.location(),
-        })
-        .collect()
+        }));
+    out.entities
+        .extend(state.targets.iter().map(|e| DiscoveredEntity {
+            descriptor: e.descriptor.clone(),
+            location: e.location.clone(),
+        }));
 }
 
 fn store(key: &str, state: &RepoState) {
@@ -340,11 +334,13 @@ fn store(key: &str, state: &RepoState) {
 /// Drops the state of repositories the organization no longer lists (deleted, renamed,
 /// filtered out), so kv does not grow forever.
 fn forget_other_repositories(org: &str, used: &BTreeSet<String>) {
-    let prefix = format!("{REPO_PREFIX}{}/", org.to_ascii_lowercase());
-    let Ok(keys) = kv::list_keys(&prefix, 100_000) else {
-        return;
-    };
-    for key in keys.iter().filter(|k| !used.contains(*k)) {
-        let _ = kv::delete(key);
+    for prefix in [REPO_PREFIX, OLD_REPO_PREFIX] {
+        let prefix = format!("{prefix}{}/", org.to_ascii_lowercase());
+        let Ok(keys) = kv::list_keys(&prefix, 100_000) else {
+            continue;
+        };
+        for key in keys.iter().filter(|k| !used.contains(*k)) {
+            let _ = kv::delete(key);
+        }
     }
 }

@@ -3,16 +3,19 @@
 //! Each run ([`discover::run`]) lists the organization's repositories (paginated by `Link`),
 //! reads the catalog file (`catalog-info.yaml` by default) from each one's default branch and
 //! emits its entities with `backstage.io/managed-by-location` set to the file's blob URL
-//! ([`catalog_file`]). Runs are incremental: unchanged repositories cost no request, changed
+//! ([`catalog_file`]), following the targets of its Location entities inside the repository
+//! ([`targets`]). Runs are incremental: unchanged repositories cost no request, changed
 //! ones are revalidated by ETag ([`github::Client`]). With `teams_and_members`, the
 //! organization's teams and members become Group and User entities ([`org`]).
 
 pub mod catalog_file;
 pub mod config;
+pub mod contents;
 pub mod discover;
 pub mod github;
 pub mod model;
 pub mod org;
+pub mod targets;
 
 use portico_sdk::prelude::*;
 
