@@ -269,6 +269,11 @@ async fn the_catalog_filters_searches_sorts_and_pages_from_the_url() {
         search.contains("value=\"artist\""),
         "the term stays in the box"
     );
+    let (_, _, both) = get(addr, "/catalog?q=artist&kind=component").await;
+    assert!(
+        both.contains("href=\"/catalog?kind&#x3D;component\" title=\"Remove the search term\""),
+        "the search chip removes only the term: {both}"
+    );
 
     // Sorting by owner keeps the entities without an owner (after the others).
     let (_, _, by_owner) = get(addr, "/catalog?sort=owner&size=100").await;

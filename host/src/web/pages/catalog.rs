@@ -442,6 +442,12 @@ pub async fn page(
                 .map(move |v| json!({"name": param, "value": v}))
         })
         .collect();
+    let q_clear = {
+        let mut p = params.clone();
+        p.q.clear();
+        p.page = 1;
+        p.url()
+    };
     let title = if params.q.is_empty() {
         "Catalog".to_string()
     } else {
@@ -455,6 +461,7 @@ pub async fn page(
             "catalog",
             json!({
                 "q": params.q,
+                "q_clear": q_clear,
                 "rows": listing.items.iter().map(row).collect::<Vec<_>>(),
                 "total": listing.total,
                 "first_row": first_row,
