@@ -46,16 +46,20 @@ impl LocationPlugins {
         });
     }
 
-    /// The id of the first active provider plugin that reads `location_type`.
+    /// The id of the active provider plugin that reads `location_type` (the first by id when
+    /// several do, so the choice never depends on load order).
     async fn plugin_for(
         runtime: &Runtime,
         ctx: &CallContext,
         location_type: &str,
     ) -> Option<String> {
-        for plugin in runtime.active() {
-            if plugin.exports.provider.is_none() {
-                continue;
-            }
+        let mut providers: Vec<_> = runtime
+            .active()
+            .into_iter()
+            .filter(|p| p.exports.provider.is_some())
+            .collect();
+        providers.sort_by(|a, b| a.id().cmp(b.id()));
+        for plugin in providers {
             match runtime.location_types(plugin.id(), ctx).await {
                 Ok(types) if types.iter().any(|t| t == location_type) => {
                     return Some(plugin.id().to_string());

@@ -356,7 +356,8 @@ async fn failures_show_in_the_location_status_and_never_stop_the_server() {
     let cases = [
         (format!("http://{remote}/missing.yaml"), "NotFoundError"),
         (format!("http://{remote}/broken.yaml"), "answered 500"),
-        (format!("http://{remote}/slow.yaml"), "within"),
+        // The plugin's own wait or the host's first-byte timeout, whichever fires first.
+        (format!("http://{remote}/slow.yaml"), "timed out|within"),
         (
             format!("http://{remote}/huge.yaml"),
             "larger than 65536 bytes",
@@ -370,7 +371,11 @@ async fn failures_show_in_the_location_status_and_never_stop_the_server() {
         portal.register(target).await;
         let errors = portal.location_errors(target).await;
         assert_eq!(errors.len(), 1, "{target}: {errors:?}");
-        assert!(errors[0].contains(expected), "{target}: {}", errors[0]);
+        assert!(
+            expected.split('|').any(|e| errors[0].contains(e)),
+            "{target}: {}",
+            errors[0]
+        );
         assert!(
             errors[0].contains(target.as_str()),
             "{target}: {}",
