@@ -345,7 +345,7 @@ async fn analyze_location_reports_existing_descriptors_or_suggests_one() {
     assert_eq!(petstore["entity"]["metadata"]["namespace"], "default");
 
     // A directory holding catalog-info.yaml: found there, not registered.
-    let dir = tempfile::tempdir_in(repo_root().join("target")).unwrap();
+    let dir = tempfile::tempdir_in(scratch_root()).unwrap();
     std::fs::write(
         dir.path().join("catalog-info.yaml"),
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: in-dir}\nspec: {type: service, owner: me, lifecycle: production}\n",
@@ -476,7 +476,7 @@ async fn put_location_repoints_a_location_and_reads_it() {
 async fn a_file_change_is_served_as_soon_as_post_refresh_returns() {
     let host = TestHost::new();
     let addr = host.serve().await;
-    let dir = tempfile::tempdir_in(repo_root().join("target")).unwrap();
+    let dir = tempfile::tempdir_in(scratch_root()).unwrap();
     let file = dir.path().join("catalog-info.yaml");
     let write = |lifecycle: &str| {
         std::fs::write(
@@ -516,4 +516,12 @@ async fn a_file_change_is_served_as_soon_as_post_refresh_returns() {
     assert_eq!(refreshed.status(), 200);
     // The refresh wrote it before answering: the very next read sees it.
     assert_eq!(lifecycle().await, "production");
+}
+
+/// A scratch folder inside the repository (the test host's `file_root`), which a clean clone
+/// built with CARGO_TARGET_DIR elsewhere does not have yet.
+fn scratch_root() -> std::path::PathBuf {
+    let root = repo_root().join("target");
+    std::fs::create_dir_all(&root).unwrap();
+    root
 }
