@@ -6,6 +6,7 @@ use crate::catalog_access::CatalogBridge;
 use crate::config::Config;
 use crate::config::OrphanStrategySetting;
 use crate::location_plugins::LocationPlugins;
+use crate::plugins::manager::client_tls_for;
 use crate::plugins::{PluginManager, PluginPolicy};
 use crate::runtime::{EngineSettings, HostServices, Runtime};
 use crate::secrets::SecretStore;
@@ -112,6 +113,11 @@ impl App {
             trusted_keys
                 .insert(&key.id, &key.public_key)
                 .with_context(|| format!("config key `plugins.trusted_keys` entry {:?}", key.id))?;
+        }
+        // A CA file that cannot be read or parsed stops the server, instead of the plugin
+        // failing every TLS connection later.
+        for (id, plugin) in &config.plugins.settings {
+            client_tls_for(id, &plugin.http.ca_certificates)?;
         }
         let policy = PluginPolicy {
             require_signatures: config.plugins.require_signatures,

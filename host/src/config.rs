@@ -239,6 +239,17 @@ pub struct PluginSettings {
     pub limits: LimitsOverride,
     /// Grants for bundled plugins installed at startup (CLI grant syntax: `kv`, `http:host`...).
     pub grants: Option<Vec<String>>,
+    pub http: PluginHttpSettings,
+}
+
+/// How the plugin's outgoing HTTP is made (`plugins.settings.<id>.http`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginHttpSettings {
+    /// PEM files of CA certificates this plugin trusts besides the public web roots (e.g. a
+    /// Kubernetes cluster's CA); relative to the config file. Only its granted hosts are
+    /// reachable anyway, and no other plugin trusts them.
+    pub ca_certificates: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -265,6 +276,13 @@ impl Config {
             config.secrets.file = Some(base.join(file));
         }
         config.resolve_catalog_paths(base);
+        for settings in config.plugins.settings.values_mut() {
+            for file in &mut settings.http.ca_certificates {
+                if file.is_relative() {
+                    *file = base.join(&*file);
+                }
+            }
+        }
         if let Some(dir) = &config.portal.overrides
             && dir.is_relative()
         {

@@ -3,7 +3,8 @@
 //! Kubernetes API reference): a healthy cluster, a degraded one (CrashLoopBackOff,
 //! ImagePullBackOff, OOMKilled, a stuck rollout, RBAC refusing one kind) and an unreachable
 //! one side by side; empty lists; 401, 403, 404, 429, 500; slow, malformed and huge answers;
-//! capabilities withheld; and the configuration checked against the plugin's schema.
+//! capabilities withheld; the configuration checked against the plugin's schema; and an HTTPS
+//! API server with a certificate from a private CA, trusted only where configured.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Uri};
@@ -19,6 +20,7 @@ use portico_storage::{OrgId, SledStorage, Storage};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -1131,5 +1133,265 @@ async fn the_configuration_is_checked_against_the_schema_at_install_and_at_start
             .1
             .contains("\"fast\" is not of type \"integer\""),
         "{failures:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// A cluster whose API server certificate comes from the cluster's own CA.
+// ---------------------------------------------------------------------------------------
+
+/// Writes a private CA's certificate to `dir/ca.crt` and starts a loopback HTTPS fake
+/// cluster whose certificate (for 127.0.0.1) that CA signed, as `kubeadm` sets one up.
+async fn private_ca_cluster(dir: &Path) -> (SocketAddr, FakeCluster, PathBuf) {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "kubernetes");
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+        .unwrap();
+    let ca_file = dir.join("ca.crt");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "kube-apiserver");
+    let server_cert = params.signed_by(&server_key, &ca).unwrap();
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![server_cert.der().clone(), ca.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(server_key.serialize_der().into()),
+    )
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+
+    let fake = FakeCluster {
+        mode: Mode::Healthy,
+        token: TOKEN_1,
+        seen: Arc::default(),
+    };
+    let app = axum::Router::new().fallback(kube).with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                continue;
+            };
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            tokio::spawn(async move {
+                // A client that does not trust the CA aborts the handshake: nothing to serve.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(
+                        hyper_util::rt::TokioIo::new(tls),
+                        hyper_util::service::TowerToHyperService::new(app),
+                    )
+                    .await;
+            });
+        }
+    });
+    (addr, fake, ca_file)
+}
+
+/// The kubernetes plugin (settings `k8s`) and service-status (no settings of its own but its
+/// status URL) installed side by side, both granted the loopback cluster.
+fn install_with_service_status(k8s: PluginSettings, status_url: &str) -> Host {
+    let dir = tempfile::tempdir().unwrap();
+    let storage: Arc<dyn Storage> = Arc::new(SledStorage::temporary().unwrap());
+    let runtime = runtime(&dir, storage.clone());
+    let mut settings = BTreeMap::new();
+    settings.insert(PLUGIN.to_string(), k8s);
+    settings.insert(
+        "service-status".to_string(),
+        PluginSettings {
+            config: Some(json!({ "status_url": status_url, "cache_ttl_seconds": 0 })),
+            ..PluginSettings::default()
+        },
+    );
+    let manager = PluginManager::new(
+        storage,
+        OrgId::default_org(),
+        runtime.clone(),
+        PluginPolicy {
+            settings,
+            ..PluginPolicy::default()
+        },
+    );
+    for (id, grants) in [
+        (PLUGIN, ALL_GRANTS),
+        ("service-status", &["http:127.0.0.1:*", "kv"][..]),
+    ] {
+        manager
+            .install(
+                portico_bundled_plugins::bundled(id).unwrap().bytes,
+                &InstallOptions {
+                    expected_sha256: None,
+                    grants: GrantChoice::Specs(grants.iter().map(|s| s.to_string()).collect()),
+                },
+            )
+            .unwrap();
+    }
+    Host { _dir: dir, runtime }
+}
+
+fn k8s_settings(addr: SocketAddr, ca_certificates: Vec<PathBuf>) -> PluginSettings {
+    let mut settings = PluginSettings {
+        config: Some(json!({ "clusters": [{
+            "name": "prod",
+            "url": format!("https://{addr}"),
+            "token_secret": "kubernetes-token-1"
+        }] })),
+        ..PluginSettings::default()
+    };
+    settings.limits.view_deadline = Some(Duration::from_secs(10));
+    settings.http.ca_certificates = ca_certificates;
+    settings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_ca_is_trusted_by_the_plugin_it_is_configured_for_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (addr, fake, ca_file) = private_ca_cluster(dir.path()).await;
+    let status_url = format!("https://{addr}/status/{{name}}");
+
+    // With the CA: the cluster answers over TLS. Service-status, beside it in the same host,
+    // has no CA of its own and is refused by the same server's certificate.
+    let host = install_with_service_status(k8s_settings(addr, vec![ca_file]), &status_url);
+    let view = host.render(payments()).await;
+    let row = summary_row(&view, "prod");
+    assert_eq!(row[1], "Ok: healthy", "{row:?}");
+    assert_eq!(row[3], "3 / 3", "{row:?}");
+    let seen = fake.seen.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter()
+            .all(|s| s.authorization.as_deref() == Some(&format!("Bearer {TOKEN_1}"))),
+        "{seen:?}"
+    );
+    let status = host
+        .runtime
+        .render_view(
+            "service-status",
+            &CallContext::org(OrgId::default_org()),
+            "service-status".into(),
+            payments(),
+            vec![],
+        )
+        .await
+        .expect("a TLS failure is shown in the view, not a failed call");
+    let status = text_of(&status);
+    assert!(status.contains("TlsCertificateError"), "{status}");
+
+    // Without the CA, the same plugin gets a TLS error for the cluster, and nothing is sent.
+    let asked = fake.seen.lock().unwrap().len();
+    let host = install_with_service_status(k8s_settings(addr, vec![]), &status_url);
+    let view = host.render(payments()).await;
+    let row = summary_row(&view, "prod");
+    assert_eq!(row[1], "Error: unreachable", "{row:?}");
+    let text = text_of(&view);
+    assert!(text.contains("TlsCertificateError"), "{text}");
+    assert!(!text.contains(TOKEN_1));
+    assert_eq!(fake.seen.lock().unwrap().len(), asked);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_ca_file_is_an_error_naming_the_plugin_and_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("not-a-cert.pem");
+    std::fs::write(&not_pem, "hello\n").unwrap();
+    let key_only = dir.path().join("key.pem");
+    std::fs::write(
+        &key_only,
+        rcgen::KeyPair::generate().unwrap().serialize_pem(),
+    )
+    .unwrap();
+    let missing = dir.path().join("missing.crt");
+    let addr = unreachable_addr().await;
+
+    for (file, why) in [
+        (&not_pem, "holds no certificate"),
+        (&key_only, "holds no certificate"),
+        (&missing, "cannot read"),
+    ] {
+        // At install and at every load.
+        let storage: Arc<dyn Storage> = Arc::new(SledStorage::temporary().unwrap());
+        let manager = PluginManager::new(
+            storage.clone(),
+            OrgId::default_org(),
+            runtime(&dir, storage),
+            PluginPolicy {
+                settings: BTreeMap::from([(
+                    PLUGIN.to_string(),
+                    k8s_settings(addr, vec![file.clone()]),
+                )]),
+                ..PluginPolicy::default()
+            },
+        );
+        let err = manager
+            .install(
+                portico_bundled_plugins::bundled(PLUGIN).unwrap().bytes,
+                &InstallOptions {
+                    expected_sha256: None,
+                    grants: GrantChoice::Specs(vec![]),
+                },
+            )
+            .expect_err("a bad CA file is refused");
+        let message = format!("{err:#}");
+        for part in [
+            "plugin kubernetes",
+            "plugins.settings.kubernetes.http.ca_certificates",
+            &file.display().to_string(),
+            why,
+        ] {
+            assert!(message.contains(part), "{part:?} not in {message}");
+        }
+
+        // At startup, before any plugin loads, relative to the config file.
+        let config_file = dir.path().join("portico.yaml");
+        std::fs::write(
+            &config_file,
+            format!(
+                "storage: {{ path: data }}\nplugins:\n  settings:\n    kubernetes:\n      http:\n        ca_certificates: [{}]\n",
+                file.file_name().unwrap().to_string_lossy()
+            ),
+        )
+        .unwrap();
+        let config = portico::config::Config::load(&config_file).unwrap();
+        let err =
+            portico::app::App::with_storage(config, Arc::new(SledStorage::temporary().unwrap()))
+                .err()
+                .expect("the server does not start");
+        let message = format!("{err:#}");
+        assert!(
+            message.contains("plugins.settings.kubernetes.http.ca_certificates"),
+            "{message}"
+        );
+        assert!(message.contains(&file.display().to_string()), "{message}");
+    }
+
+    // A misspelt key is refused, not ignored.
+    let err = portico::config::Config::parse(
+        "plugins:\n  settings:\n    kubernetes:\n      http:\n        ca_certificate: [ca.crt]\n",
+        "portico.yaml",
+    )
+    .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("plugins.settings.kubernetes.http"),
+        "{err:#}"
     );
 }

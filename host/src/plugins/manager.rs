@@ -7,12 +7,14 @@
 
 use super::registry::{InstalledPlugin, PluginRegistry, PluginVersion};
 use crate::config::PluginSettings;
+use crate::runtime::capabilities::http::client_tls;
 use crate::runtime::{CacheOutcome, Limits, LoadedPlugin, PluginSpec, Runtime};
 use anyhow::{Context, Result, bail};
 use portico_package::{Grants, Manifest, Package, SignatureStatus, TrustedKeys};
 use portico_storage::{OrgId, Storage};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -89,6 +91,13 @@ fn manifest_text(bytes: &[u8]) -> Result<String> {
         .manifest
         .context("the component has no portico:manifest section")?;
     String::from_utf8(found.data.to_vec()).context("the manifest is not UTF-8")
+}
+
+/// Plugin `id`'s TLS roots from its `http.ca_certificates`; an error names the plugin, the
+/// key and the file.
+pub fn client_tls_for(id: &str, ca_files: &[PathBuf]) -> Result<Arc<rustls::ClientConfig>> {
+    client_tls(ca_files)
+        .with_context(|| format!("plugin {id}: key `plugins.settings.{id}.http.ca_certificates`"))
 }
 
 fn now() -> u64 {
@@ -212,6 +221,17 @@ impl PluginManager {
         }
     }
 
+    /// The TLS roots of plugin `id`: the public ones plus its configured CA certificates.
+    fn tls_for(&self, id: &str) -> Result<Arc<rustls::ClientConfig>> {
+        let files = self
+            .policy
+            .settings
+            .get(id)
+            .map(|s| s.http.ca_certificates.as_slice())
+            .unwrap_or_default();
+        client_tls_for(id, files)
+    }
+
     fn prepare(
         &self,
         manifest: Manifest,
@@ -221,6 +241,7 @@ impl PluginManager {
     ) -> Result<(LoadedPlugin, CacheOutcome)> {
         let config_json = self.config_for(&manifest)?;
         let limits = self.limits_for(&manifest.id);
+        let tls = self.tls_for(&manifest.id)?;
         self.runtime.prepare(
             PluginSpec {
                 manifest,
@@ -228,6 +249,7 @@ impl PluginManager {
                 config_json,
                 limits,
                 sha256: sha256.to_string(),
+                tls,
             },
             bytes,
         )

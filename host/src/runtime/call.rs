@@ -299,6 +299,7 @@ impl Runtime {
                 org: ctx.org.clone(),
                 granted: plugin.http_grants.clone(),
                 denials: self.services.denials.clone(),
+                tls: plugin.tls.clone(),
             },
             limiter,
             stderr: stderr.clone(),

@@ -49,6 +49,8 @@ pub struct PluginSpec {
     pub limits: Limits,
     /// The component's sha256 (hex), the key of the compiled-artifact cache.
     pub sha256: String,
+    /// What its outgoing TLS trusts (`capabilities::http::client_tls`).
+    pub tls: Arc<rustls::ClientConfig>,
 }
 
 /// A plugin ready to be called.
@@ -61,6 +63,7 @@ pub struct LoadedPlugin {
     pub exports: ExportSet,
     pub(crate) pre: InstancePre<PluginState>,
     pub(crate) http_grants: Arc<Vec<HostPattern>>,
+    pub(crate) tls: Arc<rustls::ClientConfig>,
     pub(crate) permits: Arc<Semaphore>,
 }
 
@@ -141,6 +144,7 @@ impl Runtime {
                 exports,
                 pre,
                 http_grants,
+                tls: spec.tls,
                 permits,
             },
             outcome,

@@ -8,14 +8,20 @@
 //!
 //! The connection is made to the address that was checked, never re-resolved, so a DNS
 //! answer that changes between check and connect (DNS rebinding) cannot slip through. TLS
-//! verifies the certificate against the host name with the webpki roots.
+//! verifies the certificate against the host name with the webpki roots, plus the CA
+//! certificates configured for this plugin only (`plugins.settings.<id>.http.ca_certificates`,
+//! e.g. a Kubernetes cluster's own CA) — they never widen what any other plugin trusts.
 
 use crate::runtime::services::DenialLog;
+use anyhow::{Context, bail};
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
 use portico_package::HostPattern;
 use portico_storage::OrgId;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -31,6 +37,8 @@ pub struct HttpPolicy {
     pub org: OrgId,
     pub granted: Arc<Vec<HostPattern>>,
     pub denials: Arc<DenialLog>,
+    /// The roots this plugin's TLS connections trust (see [`client_tls`]).
+    pub tls: Arc<rustls::ClientConfig>,
 }
 
 /// Addresses a plugin never reaches unless a grant names them: the host itself, the local
@@ -102,6 +110,7 @@ impl WasiHttpHooks for HttpPolicy {
         let plugin_id = self.plugin_id.clone();
         let org = self.org.clone();
         let denials = self.denials.clone();
+        let tls = self.tls.clone();
         Box::new(async move {
             let connect_timeout = options
                 .and_then(|o| o.connect_timeout)
@@ -122,7 +131,7 @@ impl WasiHttpHooks for HttpPolicy {
                 request,
                 addr,
                 &host,
-                use_tls,
+                use_tls.then_some(tls),
                 connect_timeout,
                 first_byte_timeout,
             )
@@ -177,10 +186,14 @@ async fn resolve_allowed(
     }
 }
 
-static TLS_CONFIG: LazyLock<Arc<rustls::ClientConfig>> = LazyLock::new(|| {
-    let roots = rustls::RootCertStore {
+/// The public web roots only: what every plugin without CA certificates of its own trusts.
+static PUBLIC_TLS: LazyLock<Arc<rustls::ClientConfig>> = LazyLock::new(|| {
+    client_config(rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.into(),
-    };
+    })
+});
+
+fn client_config(roots: rustls::RootCertStore) -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Arc::new(
         rustls::ClientConfig::builder_with_provider(provider)
@@ -189,7 +202,35 @@ static TLS_CONFIG: LazyLock<Arc<rustls::ClientConfig>> = LazyLock::new(|| {
             .with_root_certificates(roots)
             .with_no_client_auth(),
     )
-});
+}
+
+/// The TLS client settings of one plugin: the public web roots plus every certificate in
+/// `ca_files` (PEM). Fails, naming the file, when one cannot be read or holds no usable
+/// certificate — a CA that silently went missing would only show up later as TLS errors.
+pub fn client_tls(ca_files: &[PathBuf]) -> anyhow::Result<Arc<rustls::ClientConfig>> {
+    if ca_files.is_empty() {
+        return Ok(PUBLIC_TLS.clone());
+    }
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.into(),
+    };
+    for file in ca_files {
+        let shown = file.display();
+        let pem = std::fs::read(file).with_context(|| format!("cannot read {shown}"))?;
+        let certs = CertificateDer::pem_slice_iter(&pem)
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("{shown} is not valid PEM"))?;
+        if certs.is_empty() {
+            bail!("{shown} holds no certificate (no `-----BEGIN CERTIFICATE-----` block)");
+        }
+        for cert in certs {
+            roots.add(cert).with_context(|| {
+                format!("{shown} holds a certificate that cannot be a trust anchor")
+            })?;
+        }
+    }
+    Ok(client_config(roots))
+}
 
 type SendResult = Result<
     (
@@ -203,7 +244,7 @@ async fn send(
     mut request: http::Request<WasiBody>,
     addr: SocketAddr,
     host: &str,
-    use_tls: bool,
+    tls: Option<Arc<rustls::ClientConfig>>,
     connect_timeout: Duration,
     first_byte_timeout: Duration,
 ) -> SendResult {
@@ -220,14 +261,14 @@ async fn send(
         .build()
         .map_err(|_| HttpError::HttpRequestUriInvalid)?;
 
-    if use_tls {
+    if let Some(tls) = tls {
         let name = rustls::pki_types::ServerName::try_from(
             host.trim_start_matches('[')
                 .trim_end_matches(']')
                 .to_string(),
         )
         .map_err(|_| HttpError::HttpRequestUriInvalid)?;
-        let connector = tokio_rustls::TlsConnector::from(TLS_CONFIG.clone());
+        let connector = tokio_rustls::TlsConnector::from(tls);
         let tls = tokio::time::timeout(connect_timeout, connector.connect(name, tcp))
             .await
             .map_err(|_| HttpError::ConnectionTimeout)?
