@@ -489,6 +489,27 @@ fn chips_empty(params: &CatalogParams) -> bool {
     params.q.is_empty() && FACETS.iter().all(|(p, ..)| params.selected(p).is_empty())
 }
 
+/// Docs pages matching the search (the docs service's index), linked to their Docs tab.
+fn docs_hits(state: &AppState, q: &str) -> Vec<Value> {
+    if q.is_empty() {
+        return Vec::new();
+    }
+    state
+        .docs
+        .search(q, 5)
+        .into_iter()
+        .map(|hit| {
+            let entity = entity_path(&hit.kind, &hit.namespace, &hit.name);
+            json!({
+                "title": hit.title,
+                "entity": hit.name,
+                "href": super::docs_tab::page_href(&entity, &hit.path),
+                "snippet": hit.snippet,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,25 +553,4 @@ mod tests {
             ("name", "asc", 25, 1)
         );
     }
-}
-
-/// Docs pages matching the search (the docs service's index), linked to their Docs tab.
-fn docs_hits(state: &AppState, q: &str) -> Vec<Value> {
-    if q.is_empty() {
-        return Vec::new();
-    }
-    state
-        .docs
-        .search(q, 5)
-        .into_iter()
-        .map(|hit| {
-            let entity = entity_path(&hit.kind, &hit.namespace, &hit.name);
-            json!({
-                "title": hit.title,
-                "entity": hit.name,
-                "href": super::docs_tab::page_href(&entity, &hit.path),
-                "snippet": hit.snippet,
-            })
-        })
-        .collect()
 }
