@@ -9,40 +9,9 @@
 mod common;
 
 use common::TestHost;
+use common::browser::{browser_dir, ensure_tools, screenshot_dir};
 use portico_storage::OrgId;
 use serde_json::json;
-use std::path::PathBuf;
-use std::process::Command;
-
-fn browser_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
-}
-
-/// `<target>/portal-screenshots`, next to the test binary's target directory.
-fn screenshot_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // <target>/debug/deps/portal_browser-xxxx
-    let target = exe.ancestors().nth(3).unwrap().to_path_buf();
-    let dir = target.join("portal-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn ensure_tools() {
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "/usr/bin/chromium is missing: install Debian's chromium (`apt-get install -y chromium`, as .ci/run does)"
-    );
-    let dir = browser_dir();
-    if !dir.join("node_modules/playwright-core").exists() {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm must be installed to run the browser tests");
-        assert!(status.success(), "npm ci failed in {}", dir.display());
-    }
-}
 
 async fn serve(host: &TestHost, portal: portico::web::Portal) -> std::net::SocketAddr {
     host.serve_portal(None, portal).await

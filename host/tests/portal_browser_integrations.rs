@@ -12,6 +12,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
+use common::browser::{browser_dir, ensure_tools, screenshot_dir};
 use common::{TestHost, repo_root};
 use portico::config::PluginSettings;
 use portico::plugins::manager::GrantChoice;
@@ -21,43 +22,11 @@ use portico_storage::OrgId;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 const GITHUB_TOKEN: &str = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
 const KUBE_TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6InByb2QifQ.prod-token-value";
 const KUBE_ID: &str = "checkout";
-
-fn browser_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
-}
-
-/// `<target>/portal-screenshots`, next to the test binary's target directory.
-fn screenshot_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // <target>/debug/deps/portal_browser_integrations-xxxx
-    let target = exe.ancestors().nth(3).unwrap().to_path_buf();
-    let dir = target.join("portal-screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn ensure_tools() {
-    assert!(
-        std::path::Path::new("/usr/bin/chromium").exists(),
-        "/usr/bin/chromium is missing: install Debian's chromium (`apt-get install -y chromium`, as .ci/run does)"
-    );
-    let dir = browser_dir();
-    if !dir.join("node_modules/playwright-core").exists() {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm must be installed to run the browser tests");
-        assert!(status.success(), "npm ci failed in {}", dir.display());
-    }
-}
 
 async fn serve(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

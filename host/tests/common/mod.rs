@@ -2,6 +2,8 @@
 //! short deadlines, and a server on an ephemeral loopback port.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use portico::config::PluginSettings;
 use portico::plugins::manager::GrantChoice;
 use portico::plugins::{InstallOptions, PluginManager, PluginPolicy};
