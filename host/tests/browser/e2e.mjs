@@ -3,7 +3,7 @@
 //   node e2e.mjs <base url> <screenshot dir> <plugin file to install> <themed portal url>
 // Every page is watched for dialogs (an executed `alert` payload), console errors (CSP
 // violations included) and uncaught exceptions; any of them fails the run.
-import { chromium } from "playwright-core";
+import { startRun } from "./harness.mjs";
 import assert from "node:assert/strict";
 import path from "node:path";
 
@@ -13,41 +13,7 @@ if (!base || !shots || !pluginFile || !themedBase) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-context.setDefaultTimeout(15000);
-const problems = [];
-let passed = 0;
-
-async function newPage() {
-  const page = await context.newPage();
-  page.on("dialog", async (dialog) => {
-    problems.push(`dialog (${dialog.type()}) on ${page.url()}: ${dialog.message()}`);
-    await dialog.dismiss();
-  });
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console error on ${page.url()}: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`uncaught exception on ${page.url()}: ${error.message}`));
-  return page;
-}
-
-async function check(name, body) {
-  const started = Date.now();
-  try {
-    await body();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (error) {
-    console.log(`FAIL ${name}: ${error.stack || error}`);
-    problems.push(`${name}: ${error.message}`);
-  }
-}
+const { newPage, check, finish } = await startRun({ timeout: 15000 });
 
 const shot = (page, name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 
@@ -200,9 +166,4 @@ await check("organization theme and template override", async () => {
   await themed.close();
 });
 
-await browser.close();
-if (problems.length > 0) {
-  console.log(`\n${problems.length} problem(s):\n- ` + problems.join("\n- "));
-  process.exit(1);
-}
-console.log(`\ne2e: ${passed} checks passed`);
+await finish("e2e");

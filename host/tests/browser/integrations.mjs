@@ -4,7 +4,7 @@
 //   node integrations.mjs <base url> <screenshot dir>
 // Every page is watched for dialogs, console errors (CSP violations included) and uncaught
 // exceptions; any of them fails the run.
-import { chromium } from "playwright-core";
+import { startRun } from "./harness.mjs";
 import assert from "node:assert/strict";
 import path from "node:path";
 
@@ -14,38 +14,8 @@ if (!base || !shots) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run"],
-});
-const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-context.setDefaultTimeout(20000);
-const problems = [];
-let passed = 0;
-
-const page = await context.newPage();
-page.on("dialog", async (dialog) => {
-  problems.push(`dialog (${dialog.type()}) on ${page.url()}: ${dialog.message()}`);
-  await dialog.dismiss();
-});
-page.on("console", (message) => {
-  if (message.type() === "error") problems.push(`console error on ${page.url()}: ${message.text()}`);
-});
-page.on("pageerror", (error) => problems.push(`uncaught exception on ${page.url()}: ${error.message}`));
-
-async function check(name, body) {
-  const started = Date.now();
-  try {
-    await body();
-    passed += 1;
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (error) {
-    console.log(`FAIL ${name}: ${error.stack || error}`);
-    problems.push(`${name}: ${error.message}`);
-  }
-}
+const { newPage, check, finish } = await startRun({ timeout: 20000 });
+const page = await newPage();
 
 const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 const entity = base + "/catalog/default/component/checkout";
@@ -131,9 +101,4 @@ await check("docs tab: the site's nav and pages", async () => {
   await shot("docs-runbook");
 });
 
-await browser.close();
-if (problems.length > 0) {
-  console.log(`\n${problems.length} problem(s):\n- ` + problems.join("\n- "));
-  process.exit(1);
-}
-console.log(`\nintegrations: ${passed} checks passed`);
+await finish("integrations");
