@@ -282,6 +282,54 @@ pub struct HistoryResponse {
     pub items: Vec<HistoryEntry>,
 }
 
+/// `POST /entities/by-name/{kind}/{namespace}/{name}/status`: one source's status.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EntityStatusUpdate {
+    /// The source reporting it (e.g. `github-actions`).
+    pub source: String,
+    /// The payload (a JSON object), served as `status.<source>`.
+    pub status: Value,
+}
+
+/// `GET /entities/by-name/{kind}/{namespace}/{name}/status`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EntityStatusSources {
+    /// The sources with status for the entity, sorted.
+    pub sources: Vec<String>,
+}
+
+/// One entry of `POST /entities/status-batch`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchStatusEntry {
+    /// The entity (`kind:namespace/name`).
+    pub entity_ref: String,
+    /// The source reporting it.
+    pub source: String,
+    /// The payload (a JSON object).
+    pub status: Value,
+}
+
+/// The outcome of one batch entry (`207` response).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchStatusResult {
+    /// The entry's `entityRef`, as sent.
+    pub entity_ref: String,
+    /// Whether its status was written.
+    pub ok: bool,
+    /// Why not (`<ErrorName>: <message>`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `POST /entities/status-batch` when some entries failed (`207 Multi-Status`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BatchStatusResponse {
+    /// One result per entry, in request order.
+    pub results: Vec<BatchStatusResult>,
+}
+
 /// A catalog error, with Backstage's error name and HTTP status.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CatalogError {
@@ -302,6 +350,9 @@ pub enum CatalogError {
     /// `ConflictError`, 409.
     #[error("{0}")]
     Conflict(String),
+    /// `PayloadTooLargeError`, 413: a request body over the route's limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Storage failure, 500.
     #[error("{0}")]
     Storage(String),
@@ -314,6 +365,7 @@ impl CatalogError {
             CatalogError::NotFound(_) => "NotFoundError",
             CatalogError::Input(_) | CatalogError::Invalid { .. } => "InputError",
             CatalogError::Conflict(_) => "ConflictError",
+            CatalogError::PayloadTooLarge(_) => "PayloadTooLargeError",
             CatalogError::Storage(_) => "Error",
         }
     }
@@ -324,6 +376,7 @@ impl CatalogError {
             CatalogError::NotFound(_) => 404,
             CatalogError::Input(_) | CatalogError::Invalid { .. } => 400,
             CatalogError::Conflict(_) => 409,
+            CatalogError::PayloadTooLarge(_) => 413,
             CatalogError::Storage(_) => 500,
         }
     }

@@ -3,12 +3,14 @@
 
 mod analyze;
 mod progress;
+mod status;
 
 pub use analyze::{
     AnalyzeLocationRequest, AnalyzeLocationResponse, EntityField, ExistingEntityFile,
     GenerateEntity, LocationInput,
 };
 pub use progress::{ImportProgress, NoProgress};
+pub use status::MAX_BATCH_ENTRIES;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -335,13 +337,16 @@ impl Catalog {
                 )));
             }
         };
-        match producer
+        let report = match producer
             .as_deref()
             .and_then(|p| p.strip_prefix("location:"))
         {
-            Some(id) => self.refresh_location(org, id),
-            None => Ok(ProcessReport::default()),
-        }
+            Some(id) => self.refresh_location(org, id)?,
+            None => ProcessReport::default(),
+        };
+        // A refresh also stitches external status written with `?stitch=skip`.
+        self.stitch_entity_status(org, &entity_ref)?;
+        Ok(report)
     }
 
     /// Refreshes every registered location of `org`.

@@ -9,6 +9,7 @@
 //! processing fails, orphans (or deletes) what the producer stopped emitting, re-stitches the
 //! `relations` of every entity a change touches, and writes everything through [`WriteSet`]s.
 
+pub mod external_status;
 pub mod sources;
 pub mod status;
 
@@ -783,14 +784,13 @@ fn build(
     timestamp: &str,
 ) -> StoreResult<Built> {
     let orphan = u.producer.is_none();
-    let etag = {
-        let mut hasher = Sha256::new();
-        hasher.update(u.hash.as_bytes());
-        hasher.update(serde_json::to_vec(&(&relations, &u.items, orphan)).unwrap_or_default());
-        let mut e = hex::encode(hasher.finalize());
-        e.truncate(40);
-        e
-    };
+    // External status belongs to the entity, not to one version of it: it carries over.
+    let external = u
+        .old
+        .as_ref()
+        .map(|(record, _)| record.external_status.clone())
+        .unwrap_or_default();
+    let etag = external_status::etag(&u.hash, &relations, &u.items, orphan, &external);
     let mut value = u.processed;
     if let Some(Value::Object(meta)) = value.get_mut("metadata") {
         if orphan {
@@ -806,11 +806,7 @@ fn build(
     }
     if let Value::Object(root) = &mut value {
         root.insert("relations".into(), Value::Array(relations));
-        if u.items.is_empty() {
-            root.remove("status");
-        } else {
-            root.insert("status".into(), json!({"items": u.items}));
-        }
+        external_status::set_status(root, u.items, &external);
     }
     let record = EntityRecord {
         uid: u.uid.clone(),
@@ -823,6 +819,7 @@ fn build(
         revision,
         good: u.good,
         served_in_history: u.old.is_none(),
+        external_status: external,
     };
     let mut entry = HistoryEntry {
         revision,

@@ -11,6 +11,7 @@
 //! them as one key each cost ~37 backend writes per entity, and sled sustains ~140k writes/s, so
 //! ingesting 10,000 entities took 2.5 s; derived, a crash can never leave them inconsistent.
 
+pub mod external_status;
 pub mod history;
 pub mod index;
 pub mod keys;
@@ -66,6 +67,10 @@ pub struct EntityRecord {
     /// (see [`HistoryEntry::diff_is_served`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub served_in_history: bool,
+    /// What external systems reported about the entity, by source (see [`external_status`]);
+    /// merged into the served `status` when the entity is stitched.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub external_status: external_status::ExternalStatuses,
 }
 
 fn yes() -> bool {
