@@ -9,16 +9,6 @@ use common::{TestHost, repo_root};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-/// Operations of the spec Portico does not serve yet: external entity status sources
-/// (Backstage's newest API). Listed so that this test fails the day they are added or another
-/// operation goes missing.
-const NOT_YET_SERVED: &[&str] = &[
-    "BatchUpdateEntityStatus",
-    "DeleteEntityStatusByName",
-    "GetEntityStatusSourcesByName",
-    "UpdateEntityStatusByName",
-];
-
 fn spec() -> Value {
     let text =
         std::fs::read_to_string(repo_root().join("corpus/backstage/catalog-openapi.yaml")).unwrap();
@@ -188,10 +178,12 @@ async fn every_operation_of_the_spec_is_served_in_its_shape() {
             operations.push((path.clone(), method.clone(), op.clone()));
         }
     }
-    // Changes last (the location update, then deletions), so every read sees the full catalog.
-    operations.sort_by_key(|(_, method, _)| match method.as_str() {
+    // Changes last (the location update, then deletions, the entity's status before the
+    // entity), so every read sees the full catalog.
+    operations.sort_by_key(|(path, method, _)| match method.as_str() {
         "put" => 1,
-        "delete" => 2,
+        "delete" if path.ends_with("/status") => 2,
+        "delete" => 3,
         _ => 0,
     });
     assert_eq!(operations.len(), 24, "the spec changed");
@@ -239,8 +231,11 @@ async fn every_operation_of_the_spec_is_served_in_its_shape() {
             ),
         }
     }
-    let expected: BTreeSet<String> = NOT_YET_SERVED.iter().map(|s| s.to_string()).collect();
-    assert_eq!(unserved, expected);
+    assert_eq!(
+        unserved,
+        BTreeSet::new(),
+        "operations of the spec not served"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -524,4 +519,305 @@ fn scratch_root() -> std::path::PathBuf {
     let root = repo_root().join("target");
     std::fs::create_dir_all(&root).unwrap();
     root
+}
+
+/// The external status operations end to end: sources written (stitched or with
+/// `?stitch=skip`), listed, merged into the served entity beside its processing status,
+/// stitched by `POST /refresh`, deleted; batches answering 204, 207 or 400; and every failure
+/// in Backstage's error shape with the spec's status code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entity_status_is_written_listed_merged_and_deleted() {
+    let host = TestHost::new();
+    host.ingest_corpus();
+    let addr = host.serve().await;
+    let spec = spec();
+    let error_schema = resolve(&spec, &spec["components"]["responses"]["ErrorResponse"])
+        .pointer("/content/application~1json/schema")
+        .unwrap()
+        .clone();
+    let client = reqwest::Client::new();
+    let base = format!("http://{addr}/api/catalog");
+    let entity_url = format!("{base}/entities/by-name/component/default/petstore");
+    let status_url = format!("{entity_url}/status");
+    let entity = || {
+        let request = client.get(&entity_url);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let sources = || {
+        let request = client.get(&status_url);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()["sources"].clone()
+        }
+    };
+    let send = |method: &str, url: String, body: Option<Value>| {
+        let mut request = client.request(method.parse().unwrap(), url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.text().await.unwrap())
+        }
+    };
+
+    let before = entity().await;
+    assert!(before.get("status").is_none(), "{before}");
+    assert_eq!(sources().await, json!([]));
+
+    let (code, text) = send(
+        "POST",
+        status_url.clone(),
+        Some(json!({"source": "ci", "status": {"build": "passing"}})),
+    )
+    .await;
+    assert_eq!((code, text.as_str()), (204, ""));
+    let (code, _) = send(
+        "POST",
+        format!("{status_url}?stitch=skip"),
+        Some(json!({"source": "alerts", "status": {"open": 1}})),
+    )
+    .await;
+    assert_eq!(code, 204);
+    assert_eq!(sources().await, json!(["alerts", "ci"]));
+    let stitched = entity().await;
+    assert_eq!(stitched["status"], json!({"ci": {"build": "passing"}}));
+    assert_ne!(stitched["metadata"]["etag"], before["metadata"]["etag"]);
+    assert_eq!(stitched["spec"], before["spec"]);
+
+    // Refreshing the entity stitches the skipped write (its file did not change).
+    let (code, _) = send(
+        "POST",
+        format!("{base}/refresh"),
+        Some(json!({"entityRef": "component:default/petstore"})),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let refreshed = entity().await;
+    assert_eq!(
+        refreshed["status"],
+        json!({"ci": {"build": "passing"}, "alerts": {"open": 1}})
+    );
+    assert_ne!(refreshed["metadata"]["etag"], stitched["metadata"]["etag"]);
+    // Queries serve the same stitched entity.
+    let by_refs: Value = client
+        .post(format!("{base}/entities/by-refs"))
+        .json(&json!({"entityRefs": ["component:default/petstore"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_refs["items"][0], refreshed);
+
+    let (code, _) = send("DELETE", format!("{status_url}?source=ci"), None).await;
+    assert_eq!(code, 204);
+    assert_eq!(entity().await["status"], json!({"alerts": {"open": 1}}));
+
+    // A batch: unknown entities are reported per entry (207), the rest is written.
+    let (code, text) = send(
+        "POST",
+        format!("{base}/entities/status-batch"),
+        Some(json!([
+            {"entityRef": "component:default/petstore", "source": "scanner", "status": {"cves": 0}},
+            {"entityRef": "component:default/no-such-thing", "source": "scanner", "status": {}},
+        ])),
+    )
+    .await;
+    assert_eq!(code, 207, "{text}");
+    let multi: Value = serde_json::from_str(&text).unwrap();
+    let schema = spec
+        .pointer(
+            "/paths/~1entities~1status-batch/post/responses/207/content/application~1json/schema",
+        )
+        .unwrap();
+    assert_eq!(shape_error(&spec, schema, &multi, "$"), None, "{multi}");
+    assert_eq!(
+        multi,
+        json!({"results": [
+            {"entityRef": "component:default/petstore", "ok": true},
+            {"entityRef": "component:default/no-such-thing", "ok": false,
+             "error": "NotFoundError: Entity component:default/no-such-thing not found"},
+        ]})
+    );
+    assert_eq!(sources().await, json!(["alerts", "scanner"]));
+    let (code, text) = send(
+        "POST",
+        format!("{base}/entities/status-batch"),
+        Some(json!([{"entityRef": "component:default/petstore", "source": "ci", "status": {}}])),
+    )
+    .await;
+    assert_eq!((code, text.as_str()), (204, ""));
+    assert_eq!(sources().await, json!(["alerts", "ci", "scanner"]));
+    let served = entity().await;
+
+    // Failures: Backstage's error body, the spec's codes, nothing written.
+    let huge = json!({"source": "ci", "status": {"log": "x".repeat(300 * 1024)}});
+    let big_entry = json!({"entityRef": "component:default/petstore", "source": "ci", "status": {"log": "x".repeat(100 * 1024)}});
+    let cases = [
+        (
+            "GET",
+            "/entities/by-name/component/default/nope/status".to_owned(),
+            None,
+            404,
+            "NotFoundError",
+        ),
+        (
+            "POST",
+            "/entities/by-name/component/default/nope/status".to_owned(),
+            Some(json!({"source": "ci", "status": {}})),
+            404,
+            "NotFoundError",
+        ),
+        (
+            "DELETE",
+            "/entities/by-name/component/default/nope/status?source=ci".to_owned(),
+            None,
+            404,
+            "NotFoundError",
+        ),
+        (
+            "DELETE",
+            "/entities/by-name/component/default/petstore/status?source=never".to_owned(),
+            None,
+            404,
+            "NotFoundError",
+        ),
+        (
+            "DELETE",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            None,
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            Some(json!({"status": {}})),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            Some(json!({"source": "ci", "status": "green"})),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            Some(json!({"source": "ci", "status": {"items": []}})),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            Some(json!({"source": "<script>", "status": {}})),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            Some(json!({"source": "ci", "status": {"log": "x".repeat(70 * 1024)}})),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            Some(huge),
+            413,
+            "PayloadTooLargeError",
+        ),
+        (
+            "POST",
+            "/entities/status-batch".to_owned(),
+            Some(json!([])),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/status-batch".to_owned(),
+            Some(json!({"entityRef": "component:default/petstore"})),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/status-batch".to_owned(),
+            Some(Value::Array(vec![
+                json!({"entityRef": "component:default/petstore", "source": "ci", "status": {}});
+                101
+            ])),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/status-batch".to_owned(),
+            Some(Value::Array(vec![big_entry; 100])),
+            413,
+            "PayloadTooLargeError",
+        ),
+    ];
+    for (method, path, body, expected, name) in cases {
+        let (code, text) = send(method, format!("{base}{path}"), body).await;
+        assert_eq!(code, expected, "{method} {path}: {text}");
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            shape_error(&spec, &error_schema, &value, "$"),
+            None,
+            "{value}"
+        );
+        assert_eq!(value["error"]["name"], name, "{method} {path}: {value}");
+        assert_eq!(value["response"]["statusCode"], expected);
+    }
+
+    // One bad entry fails the whole batch, naming it, and nothing is written.
+    let (code, text) = send(
+        "POST",
+        format!("{base}/entities/status-batch"),
+        Some(json!([
+            {"entityRef": "component:default/petstore", "source": "fine", "status": {"ok": true}},
+            {"entityRef": "component:default/petstore", "source": "ci"},
+        ])),
+    )
+    .await;
+    assert_eq!(code, 400, "{text}");
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let message = value["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("entry 1: missing field `status`"),
+        "{value}"
+    );
+    let (code, text) = send(
+        "POST",
+        format!("{base}/entities/status-batch"),
+        Some(json!([
+            {"entityRef": "component:default/petstore", "source": "fine", "status": {"ok": true}},
+            {"entityRef": "component:default/petstore", "source": "ci", "status": {"url": "javascript:alert(1)"}},
+        ])),
+    )
+    .await;
+    assert_eq!(code, 400, "{text}");
+    assert!(
+        text.contains("entry 1 (component:default/petstore): status.url"),
+        "{text}"
+    );
+    assert_eq!(sources().await, json!(["alerts", "ci", "scanner"]));
+    assert_eq!(entity().await, served);
+
+    // Deleting the entity deletes its status.
+    let uid = served["metadata"]["uid"].as_str().unwrap();
+    let (code, _) = send("DELETE", format!("{base}/entities/by-uid/{uid}"), None).await;
+    assert_eq!(code, 204);
+    let (code, _) = send("GET", status_url.clone(), None).await;
+    assert_eq!(code, 404);
 }

@@ -19,8 +19,11 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 
+mod entity_status;
+
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
+        .merge(entity_status::routes())
         .route("/api/catalog/entities", get(entities))
         .route(
             "/api/catalog/entities/by-query",
