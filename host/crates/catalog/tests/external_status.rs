@@ -501,3 +501,46 @@ fn status_is_kept_per_organization() {
         .unwrap_err();
     assert_eq!(err.status(), 404);
 }
+
+#[test]
+fn concurrent_status_writes_and_refreshes_lose_nothing() {
+    let f = fixture();
+    std::thread::scope(|scope| {
+        for writer in 0..3 {
+            let f = &f;
+            scope.spawn(move || {
+                for i in 0..20 {
+                    let source = format!("w{writer}-{}", i % 4);
+                    f.set(&source, json!({"i": i}), i % 3 != 0).unwrap();
+                }
+            });
+        }
+        let f = &f;
+        scope.spawn(move || {
+            for i in 0..20 {
+                let extra = format!("  description: edit {i}\n");
+                f.write(&format!(
+                    "{}---\n{}",
+                    component("svc", "team-a", &extra),
+                    group("team-a")
+                ));
+                f.catalog.refresh_location(&f.org, &f.location).unwrap();
+            }
+        });
+    });
+    let expected: Vec<String> = (0..3)
+        .flat_map(|w| (0..4).map(move |s| format!("w{w}-{s}")))
+        .collect();
+    assert_eq!(f.sources(SVC), expected);
+    f.refresh();
+    let served = f.get(SVC);
+    assert_eq!(served["metadata"]["description"], "edit 19");
+    let status = served["status"].as_object().unwrap();
+    assert_eq!(status.len(), 12, "{served}");
+    // Each source's last write won: i = 16..19 for sources 0..3.
+    for w in 0..3 {
+        for s in 0..4 {
+            assert_eq!(status[&format!("w{w}-{s}")], json!({"i": 16 + s}));
+        }
+    }
+}
