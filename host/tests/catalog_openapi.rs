@@ -814,6 +814,22 @@ async fn entity_status_is_written_listed_merged_and_deleted() {
     assert_eq!(sources().await, json!(["alerts", "ci", "scanner"]));
     assert_eq!(entity().await, served);
 
+    // The largest batch allowed (100 entries of ~60 KiB) is accepted: about 6 MiB of body.
+    let large: Vec<Value> = (0..100)
+        .map(|i| {
+            json!({"entityRef": "component:default/petstore", "source": "bulk",
+                        "status": {"i": i, "log": "y".repeat(60 * 1024)}})
+        })
+        .collect();
+    let (code, text) = send(
+        "POST",
+        format!("{base}/entities/status-batch"),
+        Some(Value::Array(large)),
+    )
+    .await;
+    assert_eq!((code, text.as_str()), (204, ""));
+    assert_eq!(entity().await["status"]["bulk"]["i"], 99);
+
     // Deleting the entity deletes its status.
     let uid = served["metadata"]["uid"].as_str().unwrap();
     let (code, _) = send("DELETE", format!("{base}/entities/by-uid/{uid}"), None).await;
