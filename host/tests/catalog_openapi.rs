@@ -657,7 +657,28 @@ async fn entity_status_is_written_listed_merged_and_deleted() {
     // Failures: Backstage's error body, the spec's codes, nothing written.
     let huge = json!({"source": "ci", "status": {"log": "x".repeat(300 * 1024)}});
     let big_entry = json!({"entityRef": "component:default/petstore", "source": "ci", "status": {"log": "x".repeat(100 * 1024)}});
+    let nested = |levels: usize| {
+        let mut value = json!({});
+        for _ in 1..levels {
+            value = json!({ "a": value });
+        }
+        json!({"source": "ci", "status": value})
+    };
     let cases = [
+        (
+            "POST",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            Some(nested(40)),
+            400,
+            "InputError",
+        ),
+        (
+            "POST",
+            "/entities/by-name/component/default/petstore/status".to_owned(),
+            Some(nested(500)),
+            400,
+            "InputError",
+        ),
         (
             "GET",
             "/entities/by-name/component/default/nope/status".to_owned(),

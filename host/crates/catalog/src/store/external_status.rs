@@ -18,6 +18,9 @@ pub const MAX_STATUS_BYTES: usize = 64 * 1024;
 /// Most sources one entity may have: every served copy of the entity carries all of them, so an
 /// unbounded set would make every read of it slower.
 pub const MAX_SOURCES_PER_ENTITY: usize = 64;
+/// Deepest nesting of a payload (objects and arrays): far beyond any real status, and shallow
+/// enough that walking and serializing it can never exhaust a thread's stack.
+pub const MAX_STATUS_DEPTH: usize = 32;
 /// Keys of `status` the catalog itself writes: neither a source nor a payload may use them.
 pub const RESERVED_KEYS: &[&str] = &["items"];
 
@@ -72,6 +75,11 @@ pub fn validate_status(status: &Value) -> Result<Map<String, Value>, String> {
             type_name(status)
         ));
     };
+    if depth(status) > MAX_STATUS_DEPTH {
+        return Err(format!(
+            "status is nested more than {MAX_STATUS_DEPTH} levels deep"
+        ));
+    }
     if let Some(key) = RESERVED_KEYS.iter().find(|k| map.contains_key(**k)) {
         return Err(format!(
             "status must not contain the reserved key {key:?} (the catalog's processing status)"
@@ -89,6 +97,22 @@ pub fn validate_status(status: &Value) -> Result<Map<String, Value>, String> {
         ));
     }
     Ok(map.clone())
+}
+
+/// How deeply arrays and objects nest in `value` (1 for a flat object), without recursion.
+fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut todo = vec![(value, 1)];
+    while let Some((value, level)) = todo.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match value {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(level);
+        todo.extend(children.map(|child| (child, level + 1)));
+    }
+    deepest
 }
 
 /// The path of the first string under `value` that a browser would run as a script URL.
@@ -192,6 +216,17 @@ mod tests {
                 .unwrap_err()
                 .contains("reserved")
         );
+        let nested = |levels: usize| {
+            let mut value = json!({});
+            for _ in 1..levels {
+                value = json!({ "a": value });
+            }
+            value
+        };
+        assert!(validate_status(&nested(MAX_STATUS_DEPTH)).is_ok());
+        let err = validate_status(&nested(MAX_STATUS_DEPTH + 1)).unwrap_err();
+        assert!(err.contains("nested more than 32"), "{err}");
+        assert!(validate_status(&nested(1_000)).is_err());
         let big = json!({"log": "x".repeat(MAX_STATUS_BYTES)});
         assert!(validate_status(&big).unwrap_err().contains("too large"));
     }
