@@ -12,7 +12,7 @@ mod guest_build;
 use criterion::{Criterion, criterion_group, criterion_main};
 use portico::plugins::manager::GrantChoice;
 use portico::plugins::{InstallOptions, PluginManager, PluginPolicy};
-use portico::runtime::bindings::v0_1_0::{Entity, EntityRef};
+use portico::runtime::bindings::latest::{Entity, EntityRef};
 use portico::runtime::{
     ArtifactCache, CallContext, EngineSettings, HostServices, NoCatalog, PorticoEngine, Runtime,
 };

@@ -5,7 +5,7 @@
 //! Run: `cargo bench -p portico --bench runtime`. Figures go to docs/benchmarks.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use portico::runtime::bindings::v0_1_0::views;
+use portico::runtime::bindings::latest::views;
 use portico::runtime::{
     ArtifactCache, CallContext, EngineSettings, HostServices, NoCatalog, PorticoEngine, Runtime,
 };
@@ -16,9 +16,9 @@ use std::sync::Arc;
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
-fn entity() -> portico::runtime::bindings::v0_1_0::Entity {
-    portico::runtime::bindings::v0_1_0::Entity {
-        ref_: portico::runtime::bindings::v0_1_0::EntityRef {
+fn entity() -> portico::runtime::bindings::latest::Entity {
+    portico::runtime::bindings::latest::Entity {
+        ref_: portico::runtime::bindings::latest::EntityRef {
             kind: "Component".into(),
             namespace: "default".into(),
             name: "svc".into(),

@@ -1,19 +1,22 @@
 //! Location types read by entity-provider plugins (`url` by the bundled url-reader): the
 //! catalog's [`LocationReader`] for every type a provider lists in `location-types`.
 //!
-//! The catalog is synchronous and runs on blocking threads; a read here calls the plugin's
-//! `read-location` on the async runtime and waits for it, under the plugin's `provider`
-//! deadline and grants like any other call. The plugin reads the whole location (its targets
-//! and placeholders), so this reader answers [`LocationReader::read_tree`]; byte-wise reads
-//! (placeholders of other location types that point at a URL) are not part of the 0.1.0
-//! contract and fail with a message that says so.
+//! The catalog is synchronous and runs on blocking threads; a read here calls the plugin on
+//! the async runtime and waits for it, under the plugin's `provider` deadline and grants like
+//! any other call. Two kinds of read:
+//! - a whole location ([`LocationReader::read_tree`]): the plugin's `read-location` reads the
+//!   location with its targets and placeholders;
+//! - one target's bytes ([`LocationReader::read`]): the plugin's `read-raw` (contract 0.2.0),
+//!   e.g. for `$text: https://...` in a `file` location. A provider built against 0.1.0 has
+//!   no `read-raw`, and the read fails with a message that says so.
 //!
 //! The reader is created with the catalog, before the runtime exists (the runtime's catalog
 //! capability needs the catalog), and bound to the runtime afterwards ([`bind`](LocationPlugins::bind)).
 //! It holds the runtime weakly, so the two do not keep each other alive.
 
-use crate::runtime::{CallContext, Runtime};
+use crate::runtime::{CallContext, CallError, Runtime};
 use portico_catalog::LocationReader;
+use portico_catalog::location::reader::MAX_READ_BYTES;
 use portico_catalog::location::{LocationSpec, ReadError, TreeRead, TreeReadError};
 use portico_storage::OrgId;
 use std::sync::{Arc, OnceLock, Weak};
@@ -73,7 +76,7 @@ impl LocationPlugins {
         None
     }
 
-    async fn read(
+    async fn read_tree_with(
         runtime: Arc<Runtime>,
         org: OrgId,
         location: LocationSpec,
@@ -90,14 +93,7 @@ impl LocationPlugins {
             .await
         {
             Ok(discovery) => discovery,
-            Err(err) => {
-                let message = err.to_string();
-                return Some(Err(match err.plugin_kind.as_deref() {
-                    Some("not-found") => ReadError::NotFound(message),
-                    Some("denied") => ReadError::NotAllowed(message),
-                    _ => ReadError::Failed(message),
-                }));
-            }
+            Err(err) => return Some(Err(read_error(err))),
         };
         let parse = |reference: &str| {
             LocationSpec::parse_ref(reference).unwrap_or_else(|_| location.clone())
@@ -125,23 +121,36 @@ impl LocationPlugins {
         }
         Some(Ok(tree))
     }
-}
 
-impl LocationReader for LocationPlugins {
-    fn read(&self, location_type: &str, target: &str) -> Result<Vec<u8>, ReadError> {
-        Err(ReadError::Unsupported {
-            location_type: location_type.to_owned(),
-            target: target.to_owned(),
-        })
+    /// The bytes of one target through the provider of its type (`read-raw`); `None` when no
+    /// provider reads the type.
+    async fn read_raw_with(
+        runtime: Arc<Runtime>,
+        org: OrgId,
+        location_type: String,
+        target: String,
+    ) -> Option<Result<Vec<u8>, ReadError>> {
+        let ctx = CallContext::org(org);
+        let plugin = Self::plugin_for(&runtime, &ctx, &location_type).await?;
+        let version = runtime.get(&plugin).map(|p| p.exports.version);
+        if !runtime.get(&plugin).is_some_and(|p| p.exports.reads_raw()) {
+            return Some(Err(ReadError::Failed(format!(
+                "plugin {plugin} reads {location_type} locations but cannot read a single \
+                 target: it is built against portico:plugin@{}, and reading one target \
+                 (`read-raw`) needs 0.2.0 or later; upgrade the plugin",
+                version.map_or_else(|| "?".to_string(), |v| v.to_string())
+            ))));
+        }
+        let max_bytes = MAX_READ_BYTES as u64;
+        let read = runtime
+            .read_raw(&plugin, &ctx, location_type, target, max_bytes)
+            .await;
+        Some(read.map_err(read_error))
     }
 
-    fn read_tree(&self, location: &LocationSpec) -> Option<Result<TreeRead, ReadError>> {
-        if location.location_type == "file" {
-            return None;
-        }
+    /// Runs `future` on the bound runtime and waits for it from this (blocking) thread.
+    fn block_on<T>(&self, future: impl Future<Output = Option<T>>) -> Option<T> {
         let bound = self.bound.get()?;
-        let runtime = bound.runtime.upgrade()?;
-        let future = Self::read(runtime, bound.org.clone(), location.clone());
         // On a worker thread of a multi-threaded runtime, tell tokio this thread blocks; on a
         // blocking-pool or foreign thread, just wait. (Never called from a current-thread
         // runtime's own thread: the catalog runs on blocking threads.)
@@ -152,5 +161,47 @@ impl LocationReader for LocationPlugins {
         } else {
             bound.handle.block_on(future)
         }
+    }
+
+    /// The bound runtime and organization, while the runtime lives.
+    fn runtime(&self) -> Option<(Arc<Runtime>, OrgId)> {
+        let bound = self.bound.get()?;
+        Some((bound.runtime.upgrade()?, bound.org.clone()))
+    }
+}
+
+/// A failed plugin call as the catalog classifies reads: `not-found` is a missing target
+/// (allowed for `presence: optional`), `denied` a refusal.
+fn read_error(err: CallError) -> ReadError {
+    let message = err.to_string();
+    match err.plugin_kind.as_deref() {
+        Some("not-found") => ReadError::NotFound(message),
+        Some("denied") => ReadError::NotAllowed(message),
+        _ => ReadError::Failed(message),
+    }
+}
+
+impl LocationReader for LocationPlugins {
+    fn read(&self, location_type: &str, target: &str) -> Result<Vec<u8>, ReadError> {
+        let unsupported = || ReadError::Unsupported {
+            location_type: location_type.to_owned(),
+            target: target.to_owned(),
+        };
+        if location_type == "file" {
+            return Err(unsupported());
+        }
+        let Some((runtime, org)) = self.runtime() else {
+            return Err(unsupported());
+        };
+        let future = Self::read_raw_with(runtime, org, location_type.to_owned(), target.to_owned());
+        self.block_on(future).unwrap_or_else(|| Err(unsupported()))
+    }
+
+    fn read_tree(&self, location: &LocationSpec) -> Option<Result<TreeRead, ReadError>> {
+        if location.location_type == "file" {
+            return None;
+        }
+        let (runtime, org) = self.runtime()?;
+        self.block_on(Self::read_tree_with(runtime, org, location.clone()))
     }
 }

@@ -11,7 +11,7 @@ mod common;
 use common::{TestHost, test_limits};
 use portico::plugins::manager::GrantChoice;
 use portico::plugins::{InstallOptions, PluginPolicy};
-use portico::runtime::bindings::v0_1_0::{Entity, EntityRef};
+use portico::runtime::bindings::latest::{Entity, EntityRef};
 use portico::runtime::{CallContext, Limits};
 use portico_storage::OrgId;
 use serde_json::{Value, json};

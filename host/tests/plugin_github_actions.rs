@@ -12,9 +12,9 @@ use axum::response::Response;
 use portico::config::PluginSettings;
 use portico::plugins::manager::GrantChoice;
 use portico::plugins::{InstallOptions, PluginManager, PluginPolicy};
-use portico::runtime::bindings::v0_1_0::actions::RunContext;
-use portico::runtime::bindings::v0_1_0::view_types::View;
-use portico::runtime::bindings::v0_1_0::{Entity, EntityRef};
+use portico::runtime::bindings::latest::actions::RunContext;
+use portico::runtime::bindings::latest::view_types::View;
+use portico::runtime::bindings::latest::{Entity, EntityRef};
 use portico::runtime::state::TaskLog;
 use portico::runtime::{
     CallContext, CallErrorKind, EngineSettings, HostServices, Limits, NoCatalog, Runtime,
@@ -561,7 +561,7 @@ fn text_of(view: &View) -> String {
 
 /// The (title, message) of every notice in the view.
 fn notices(view: &View) -> Vec<(String, String)> {
-    use portico::runtime::bindings::v0_1_0::view_types::Block;
+    use portico::runtime::bindings::latest::view_types::Block;
     view.sections
         .iter()
         .flat_map(|s| &s.blocks)

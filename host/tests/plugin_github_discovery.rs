@@ -11,7 +11,7 @@ use axum::response::Response;
 use portico::config::PluginSettings;
 use portico::plugins::manager::GrantChoice;
 use portico::plugins::{InstallOptions, PluginManager, PluginPolicy};
-use portico::runtime::bindings::v0_1_0::provider::Discovery;
+use portico::runtime::bindings::latest::provider::Discovery;
 use portico::runtime::{
     CallContext, CallError, CallErrorKind, EngineSettings, HostServices, Limits, NoCatalog, Runtime,
 };

@@ -9,7 +9,7 @@ mod guest_build;
 use common::{TestHost, test_limits};
 use guest_build::{C_NAMING, JS_ONCALL, PY_SCORECARD};
 use portico::plugins::PluginPolicy;
-use portico::runtime::bindings::v0_1_0::{Entity, EntityRef};
+use portico::runtime::bindings::latest::{Entity, EntityRef};
 use portico::runtime::{CallContext, CallErrorKind};
 use portico_storage::OrgId;
 use serde_json::{Value, json};

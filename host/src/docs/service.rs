@@ -17,7 +17,7 @@ use super::folder::{FolderPolicy, TECHDOCS_REF, file_inside};
 use super::sanitize::{Sanitizer, anchor};
 use super::search::{Hit, IndexedPage, SearchIndex};
 use super::{DocsError, DocsErrorKind, DocsPage, NavLink, PageEntity, TocHeading};
-use crate::runtime::bindings::v0_1_0::{Entity, EntityRef, docs};
+use crate::runtime::bindings::latest::{Entity, EntityRef, docs};
 use crate::runtime::{CallContext, CallError, CallErrorKind, Runtime};
 
 /// Tunables of the docs service.

@@ -6,10 +6,13 @@
 //! - [`capabilities`]: the host imports, each checking its own grant.
 //! - [`call`]: one call: fresh store, instance from `InstancePre`, limits, error mapping.
 //! - [`exports`]: the typed entry points (views, provider, actions, docs, checks).
+//! - [`bindings`]: one module per released WIT version; `adapt_v0_1_0` serves 0.1.0 plugins
+//!   with the newest capabilities and types, so the rest of the host speaks only the newest.
 //!
 //! Plugins are swapped in and out atomically: a call takes an `Arc` of the plugin as it was
 //! when the call started, so calls in flight finish on the old version after an upgrade.
 
+mod adapt_v0_1_0;
 pub mod bindings;
 pub mod cache;
 mod call;
@@ -27,11 +30,12 @@ pub use cache::{ArtifactCache, CacheOutcome};
 pub use call::{CallContext, TaskContext};
 pub use engine::{EngineSettings, PoolingMode, PorticoEngine};
 pub use error::{CallError, CallErrorKind};
-pub use exports::ExportSet;
+pub use exports::{ByVersion, ExportSet};
 pub use limits::{CallKind, Limits, LimitsOverride};
 pub use services::{CatalogAccess, CatalogEntity, HostServices, NoCatalog};
 
 use anyhow::{Context, Result};
+use bindings::WitVersion;
 use portico_package::{Grants, HostPattern, Manifest};
 use state::PluginState;
 use std::collections::BTreeMap;
@@ -122,6 +126,8 @@ impl Runtime {
             .cache
             .load(&self.engine.engine, component_bytes, &spec.sha256)
             .with_context(|| format!("plugin {id}: cannot compile the component"))?;
+        let version = contract_version(&self.engine.engine, &spec.manifest, &component)
+            .with_context(|| format!("plugin {id}"))?;
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -129,7 +135,7 @@ impl Runtime {
             .with_context(|| {
                 format!("plugin {id}: the component needs imports Portico does not provide")
             })?;
-        let exports = ExportSet::find(&pre);
+        let exports = ExportSet::find(&pre, version);
         let permits = Arc::new(Semaphore::new(
             spec.limits.max_concurrent_calls.max(1) as usize
         ));
@@ -186,4 +192,38 @@ impl Runtime {
             .cloned()
             .collect()
     }
+}
+
+/// The contract version a component is served in: its manifest's `wit`, which must be a
+/// version the host serves and the version of every `portico:plugin` interface the component
+/// actually imports and exports (a component mixing versions is refused).
+fn contract_version(
+    engine: &wasmtime::Engine,
+    manifest: &Manifest,
+    component: &wasmtime::component::Component,
+) -> Result<WitVersion> {
+    use portico_package::world::{InterfaceName, WIT_PACKAGE};
+    let declared = manifest.wit.to_string();
+    let Some(version) = WitVersion::parse(&declared) else {
+        anyhow::bail!(
+            "the manifest says wit = \"{declared}\", but this Portico serves {WIT_PACKAGE} {}; \
+             rebuild the plugin against a supported version or upgrade Portico",
+            WitVersion::ALL.map(WitVersion::as_str).join(", ")
+        );
+    };
+    let ty = component.component_type();
+    let imports = ty.imports(engine).map(|(name, _)| ("imports", name));
+    let exports = ty.exports(engine).map(|(name, _)| ("exports", name));
+    for (verb, name) in imports.chain(exports) {
+        let Some(n) = InterfaceName::parse(name).filter(|n| n.package == WIT_PACKAGE) else {
+            continue;
+        };
+        if n.version != Some(version.as_str()) {
+            anyhow::bail!(
+                "the component {verb} {name} but the manifest says wit = \"{version}\"; \
+                 rebuild against {WIT_PACKAGE}@{version} or correct \"wit\" in the manifest"
+            );
+        }
+    }
+    Ok(version)
 }

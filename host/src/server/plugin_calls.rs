@@ -4,7 +4,7 @@
 
 use super::AppState;
 use super::admin_plugins::ApiError;
-use crate::runtime::bindings::v0_1_0::{Entity, EntityRef};
+use crate::runtime::bindings::latest::{Entity, EntityRef};
 use crate::runtime::{CallContext, CallError, CallErrorKind};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -1,4 +1,4 @@
-//! Plugin views: the declarative tree an `entity-view` plugin returns (wit/v0.1.0/views.wit)
+//! Plugin views: the declarative tree an `entity-view` plugin returns (`view-types` in wit/v0.2.0/views.wit, unchanged since 0.1.0)
 //! turned into a model that the host's partials (`partials/view*.hbs`) render with
 //! handlebars' escaping. Nothing in a view becomes markup: text is escaped by the templates,
 //! Markdown goes through [`super::markdown`], code through [`super::highlight`], and links
@@ -6,7 +6,7 @@
 //! names.
 
 use super::highlight::{Language, highlight};
-use crate::runtime::bindings::v0_1_0::view_types::{
+use crate::runtime::bindings::latest::view_types::{
     Badge, Block, Cell, Link, LinkTarget, State, Status, Tone, View,
 };
 use serde::Serialize;
@@ -282,7 +282,7 @@ impl ViewLinks<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::bindings::v0_1_0::view_types::{Section, Table};
+    use crate::runtime::bindings::latest::view_types::{Section, Table};
 
     #[test]
     fn refused_links_keep_their_label_only() {

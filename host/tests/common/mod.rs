@@ -7,7 +7,7 @@ pub mod browser;
 use portico::config::PluginSettings;
 use portico::plugins::manager::GrantChoice;
 use portico::plugins::{InstallOptions, PluginManager, PluginPolicy};
-use portico::runtime::bindings::v0_1_0::{Entity, EntityRef};
+use portico::runtime::bindings::latest::{Entity, EntityRef};
 use portico::runtime::{EngineSettings, HostServices, Limits, Runtime};
 use portico::secrets::SecretStore;
 use portico::server::{AppState, router};
@@ -243,8 +243,8 @@ pub fn entity(name: &str) -> Entity {
 }
 
 /// The first text block of a rendered view.
-pub fn first_text(view: &portico::runtime::bindings::v0_1_0::view_types::View) -> String {
-    use portico::runtime::bindings::v0_1_0::view_types::Block;
+pub fn first_text(view: &portico::runtime::bindings::latest::view_types::View) -> String {
+    use portico::runtime::bindings::latest::view_types::Block;
     for section in &view.sections {
         for block in &section.blocks {
             if let Block::Text(text) = block {

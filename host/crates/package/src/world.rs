@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const WIT_PACKAGE: &str = "portico:plugin";
 
 /// Released versions of `portico:plugin` this crate knows (see `wit/README.md`).
-pub const WIT_VERSIONS: &[&str] = &["0.1.0"];
+pub const WIT_VERSIONS: &[&str] = &["0.1.0", "0.2.0"];
 
 /// One extension point: a world of `portico:plugin` that a plugin implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

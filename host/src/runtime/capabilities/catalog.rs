@@ -1,8 +1,8 @@
 //! The `catalog` import: read-only catalog queries in the calling organization.
 
 use super::{denied, internal};
-use crate::runtime::bindings::v0_1_0::portico::plugin::catalog::Host;
-use crate::runtime::bindings::v0_1_0::{Entity, EntityRef, PluginError};
+use crate::runtime::bindings::latest::portico::plugin::catalog::Host;
+use crate::runtime::bindings::latest::{Entity, EntityRef, PluginError};
 use crate::runtime::services::CatalogEntity;
 use crate::runtime::state::PluginState;
 

@@ -1,7 +1,7 @@
 //! The `config` import: the plugin's own configuration (validated against its schema at
 //! install and at startup, so the plugin can trust its shape).
 
-use crate::runtime::bindings::v0_1_0::portico::plugin::config::Host;
+use crate::runtime::bindings::latest::portico::plugin::config::Host;
 use crate::runtime::state::PluginState;
 
 impl Host for PluginState {

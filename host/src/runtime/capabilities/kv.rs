@@ -6,8 +6,8 @@
 //! an expiry time; each plugin has a byte quota per organization.
 
 use super::{denied, internal, invalid};
-use crate::runtime::bindings::v0_1_0::portico::plugin::kv::Host;
-use crate::runtime::bindings::v0_1_0::{ErrorKind, PluginError};
+use crate::runtime::bindings::latest::portico::plugin::kv::Host;
+use crate::runtime::bindings::latest::{ErrorKind, PluginError};
 use crate::runtime::state::PluginState;
 use portico_storage::{Batch, Keyspace, OrgId, Storage};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,6 +1,6 @@
 //! The `log` import: plugin log lines into the host's structured log.
 
-use crate::runtime::bindings::v0_1_0::portico::plugin::log::{Host, Level};
+use crate::runtime::bindings::latest::portico::plugin::log::{Host, Level};
 use crate::runtime::state::PluginState;
 
 /// Lines one call may log; the rest are dropped (with one warning) so a plugin cannot flood

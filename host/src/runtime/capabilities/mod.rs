@@ -14,8 +14,8 @@ pub mod secrets;
 pub mod task_log;
 pub mod wasi;
 
-use super::bindings::v0_1_0::portico::plugin as v0_1_0;
-use super::bindings::v0_1_0::{ErrorKind, PluginError};
+use super::bindings::latest::portico::plugin as latest;
+use super::bindings::latest::{ErrorKind, PluginError};
 use super::state::PluginState;
 use anyhow::Result;
 use wasmtime::component::{HasSelf, Linker};
@@ -24,19 +24,21 @@ use wasmtime::component::{HasSelf, Linker};
 pub fn link(linker: &mut Linker<PluginState>) -> Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)?;
-    v0_1_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-    v0_1_0::log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-    v0_1_0::config::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-    v0_1_0::kv::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-    v0_1_0::secrets::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-    v0_1_0::catalog::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-    v0_1_0::task_log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
-    v0_1_0::view_types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    latest::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    latest::log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    latest::config::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    latest::kv::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    latest::secrets::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    latest::catalog::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    latest::task_log::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    latest::view_types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+    // Older versions' interfaces, served by the implementations above (see adapt_v0_1_0).
+    super::adapt_v0_1_0::link(linker)?;
     Ok(())
 }
 
-impl v0_1_0::types::Host for PluginState {}
-impl v0_1_0::view_types::Host for PluginState {}
+impl latest::types::Host for PluginState {}
+impl latest::view_types::Host for PluginState {}
 
 /// The error a capability returns when the plugin lacks the grant.
 pub(crate) fn denied(capability: &str, detail: String) -> PluginError {

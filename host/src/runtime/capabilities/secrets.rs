@@ -1,8 +1,8 @@
 //! The `secrets` import: a secret by name, only for names the admin granted.
 
 use super::denied;
-use crate::runtime::bindings::v0_1_0::portico::plugin::secrets::Host;
-use crate::runtime::bindings::v0_1_0::{ErrorKind, PluginError};
+use crate::runtime::bindings::latest::portico::plugin::secrets::Host;
+use crate::runtime::bindings::latest::{ErrorKind, PluginError};
 use crate::runtime::state::PluginState;
 
 impl Host for PluginState {

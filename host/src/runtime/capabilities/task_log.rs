@@ -1,7 +1,7 @@
 //! The `task-log` import: lines an action writes to its task's log. Outside an action call
 //! there is no task, and lines go to the host log instead.
 
-use crate::runtime::bindings::v0_1_0::portico::plugin::task_log::Host;
+use crate::runtime::bindings::latest::portico::plugin::task_log::Host;
 use crate::runtime::state::PluginState;
 
 /// Longer lines are cut.

@@ -7,7 +7,7 @@ use super::entity_tabs::{self, BUILTIN};
 use super::errors::Suggestion;
 use super::plugin_views::discover;
 use super::{Page, PageError, render};
-use crate::runtime::bindings::v0_1_0::{Entity as PluginEntity, EntityRef as PluginEntityRef};
+use crate::runtime::bindings::latest::{Entity as PluginEntity, EntityRef as PluginEntityRef};
 use crate::server::AppState;
 use crate::web::graph::{self, Relation};
 use crate::web::highlight::{Language, highlight};

@@ -9,7 +9,7 @@
 
 use super::entity::{EntityContext, load_entity};
 use super::{Page, PageError, render, render_fragment};
-use crate::runtime::bindings::v0_1_0::views::Placement;
+use crate::runtime::bindings::latest::views::Placement;
 use crate::runtime::{CallContext, CallError, CallErrorKind};
 use crate::server::AppState;
 use crate::web::urls::{query, segment};
