@@ -156,24 +156,6 @@ fn register_static_locations(app: &App) {
             }
         }
     }
-    release_freed_memory();
-}
-
-/// Gives memory freed after a large ingest back to the operating system. glibc keeps freed
-/// heap pages in its arenas; after reading 10,000 entities that is most of the process's
-/// resident memory.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> i32;
-        }
-        // SAFETY: malloc_trim only releases free memory of glibc's allocator; it is safe to
-        // call at any time from any thread.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
 }
 
 /// Reads every location again every `catalog.refresh_interval`.
@@ -192,10 +174,7 @@ pub fn spawn_refresh_loop(app: Arc<App>) {
                 tokio::task::spawn_blocking(move || app.catalog.refresh_all(app.manager.org()))
                     .await;
             match outcome {
-                Ok(Ok(report)) => {
-                    tracing::debug!(?report, "catalog refreshed");
-                    release_freed_memory();
-                }
+                Ok(Ok(report)) => tracing::debug!(?report, "catalog refreshed"),
                 Ok(Err(err)) => tracing::warn!(error = %err, "catalog refresh failed"),
                 Err(err) => tracing::error!(error = %err, "catalog refresh task failed"),
             }
