@@ -273,7 +273,7 @@ fn echo_project(dir: &Path) -> PathBuf {
     std::fs::create_dir_all(&project).unwrap();
     std::fs::write(
         project.join("plugin.toml"),
-        "id = \"test-echo\"\nversion = \"0.1.0\"\nname = \"Test echo\"\ndescription = \"d\"\nwit = \"0.1.0\"\nworlds = [\"entity-view\"]\n",
+        "id = \"test-echo\"\nversion = \"0.1.0\"\nname = \"Test echo\"\ndescription = \"d\"\nwit = \"0.2.0\"\nworlds = [\"entity-view\"]\n",
     )
     .unwrap();
     std::fs::write(project.join("version.txt"), "v1\n").unwrap();
@@ -418,7 +418,7 @@ fn sdk_fallback_packers_write_what_plugin_pack_writes() {
     let manifest = dir.path().join("plugin.toml");
     std::fs::write(
         &manifest,
-        "id = \"packed\"\nversion = \"1.2.3\"\nname = \"Packed\"\ndescription = \"d\"\nwit = \"0.1.0\"\nworlds = [\"entity-view\"]\n",
+        "id = \"packed\"\nversion = \"1.2.3\"\nname = \"Packed\"\ndescription = \"d\"\nwit = \"0.2.0\"\nworlds = [\"entity-view\"]\n",
     )
     .unwrap();
     let packed = dir.path().join("packed.wasm");

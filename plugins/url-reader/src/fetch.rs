@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use portico_sdk::ErrorKind;
+use portico_sdk::{ErrorKind, PluginError};
 
 use crate::config::Config;
 use crate::scm::{Hosts, authority};
@@ -47,13 +47,17 @@ impl Fetcher {
     }
 }
 
-impl crate::walk::Source for Fetcher {
-    /// The content at `target` (a blob URL is read from its raw URL).
-    fn fetch(&self, target: &str) -> Result<Vec<u8>, FetchError> {
-        let raw = self.hosts.raw_url(target).map_err(FetchError::Failed)?;
+impl Fetcher {
+    /// The content at `target` (a blob URL is read from its raw URL), at most `max_bytes` of
+    /// it; errors keep the SDK's classification (`not-found` for 404/410, `denied`, ...).
+    pub fn read(&self, target: &str, max_bytes: usize) -> Result<Vec<u8>, PluginError> {
+        let raw = self
+            .hosts
+            .raw_url(target)
+            .map_err(PluginError::invalid_input)?;
         let mut request = portico_sdk::http::get(&raw)
             .timeout(self.timeout)
-            .max_response_bytes(self.max_bytes);
+            .max_response_bytes(max_bytes);
         let host = url::Url::parse(&raw).ok().and_then(|u| authority(&u));
         if let Some((_, token)) = self
             .tokens
@@ -68,13 +72,21 @@ impl crate::walk::Source for Fetcher {
             } else {
                 format!(" (read from {raw})")
             };
-            match e.kind {
-                ErrorKind::NotFound => {
-                    FetchError::NotFound(format!("could not read {target}{via}, {}", e.message))
-                }
-                _ => FetchError::Failed(format!("could not read {target}{via}, {}", e.message)),
-            }
+            PluginError::new(
+                e.kind,
+                format!("could not read {target}{via}, {}", e.message),
+            )
         })?;
         Ok(response.body)
+    }
+}
+
+impl crate::walk::Source for Fetcher {
+    /// The content at `target`, up to the configured `max_bytes`.
+    fn fetch(&self, target: &str) -> Result<Vec<u8>, FetchError> {
+        self.read(target, self.max_bytes).map_err(|e| match e.kind {
+            ErrorKind::NotFound => FetchError::NotFound(e.message),
+            _ => FetchError::Failed(e.message),
+        })
     }
 }

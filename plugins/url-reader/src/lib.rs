@@ -8,6 +8,11 @@
 //! ([`walk`], [`placeholder`]), and returns every entity with the URL it came from; the host
 //! validates them and processes them like entities from `file` locations. Failures are
 //! reported per location and never stop the rest of the read.
+//!
+//! `read-raw("url", <url>, <max>)` (contract 0.2.0) returns the bytes of one URL, e.g. a
+//! `$text: https://...` placeholder in a `file` location, through the same [`fetch`] code:
+//! same granted hosts, blob-URL rewriting and tokens, at most the smaller of the host's `max`
+//! and the configured `max_bytes`; 404/410 fail as `not-found`.
 
 pub mod config;
 pub mod fetch;
@@ -30,29 +35,39 @@ fn config() -> Result<Config> {
     portico_sdk::config::get()
 }
 
+fn only_url(location_type: &str) -> Result<()> {
+    if location_type == "url" {
+        return Ok(());
+    }
+    Err(PluginError::invalid_input(format!(
+        "url-reader reads `url` locations, not `{location_type}`"
+    )))
+}
+
+/// The configured bearer tokens with their secrets, as `(host, token)`.
+fn tokens(config: &Config) -> Result<Vec<(String, String)>> {
+    let mut tokens = Vec::new();
+    for token in &config.tokens {
+        let value = portico_sdk::secrets::get(&token.secret).map_err(|e| {
+            e.context(format!(
+                "the token for {} (secret `{}`)",
+                token.host, token.secret
+            ))
+        })?;
+        tokens.push((token.host.clone(), value));
+    }
+    Ok(tokens)
+}
+
 impl Provider for UrlReader {
     fn location_types() -> Vec<String> {
         vec!["url".into()]
     }
 
     fn read_location(location_type: String, target: String) -> Result<Discovery> {
-        if location_type != "url" {
-            return Err(PluginError::invalid_input(format!(
-                "url-reader reads `url` locations, not `{location_type}`"
-            )));
-        }
+        only_url(&location_type)?;
         let config = config()?;
-        let mut tokens = Vec::new();
-        for token in &config.tokens {
-            let value = portico_sdk::secrets::get(&token.secret).map_err(|e| {
-                e.context(format!(
-                    "the token for {} (secret `{}`)",
-                    token.host, token.secret
-                ))
-            })?;
-            tokens.push((token.host.clone(), value));
-        }
-        let fetcher = Fetcher::new(&config, tokens);
+        let fetcher = Fetcher::new(&config, tokens(&config)?);
         let limits = Limits {
             max_locations: config.max_locations,
             max_depth: config.max_depth,
@@ -73,6 +88,14 @@ impl Provider for UrlReader {
                 .map(|(location, message)| DiscoveryError { location, message })
                 .collect(),
         })
+    }
+
+    fn read_raw(location_type: String, target: String, max_bytes: u64) -> Result<Vec<u8>> {
+        only_url(&location_type)?;
+        let config = config()?;
+        let fetcher = Fetcher::new(&config, tokens(&config)?);
+        let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+        fetcher.read(&target, limit.min(config.max_bytes))
     }
 
     fn discover() -> Result<Discovery> {

@@ -57,9 +57,50 @@ pub mod check {
 /// `entity-provider`: catalog sources. Implement [`Provider`](provider::Provider), export
 /// with [`export_entity_provider!`](crate::export_entity_provider).
 pub mod provider {
+    use crate::Result;
+    use crate::worlds::entity_provider::exports::portico::plugin::provider::Guest;
     pub use crate::worlds::entity_provider::exports::portico::plugin::provider::{
-        DiscoveredEntity, Discovery, DiscoveryError, Guest as Provider,
+        DiscoveredEntity, Discovery, DiscoveryError,
     };
+
+    /// The `provider` interface (see `wit/v0.2.0/exports.wit`), with a default
+    /// [`read_raw`](Provider::read_raw) for providers that list no location types.
+    pub trait Provider {
+        /// Location types this provider reads for the catalog (e.g. `url`); empty when it
+        /// only discovers on its own schedule.
+        fn location_types() -> Vec<String>;
+
+        /// Reads one registered location of a type listed by `location_types`.
+        fn read_location(location_type: String, target: String) -> Result<Discovery>;
+
+        /// A full discovery run.
+        fn discover() -> Result<Discovery>;
+
+        /// The raw content of one target of a listed location type, at most `max_bytes` of
+        /// it (stop reading past it); a missing target fails with `not-found`. A provider
+        /// that lists location types should implement it: the default refuses.
+        fn read_raw(location_type: String, target: String, max_bytes: u64) -> Result<Vec<u8>> {
+            let _ = max_bytes;
+            Err(crate::PluginError::invalid_input(format!(
+                "this provider cannot read single targets (asked for {location_type} {target})"
+            )))
+        }
+    }
+
+    impl<T: Provider> Guest for T {
+        fn location_types() -> Vec<String> {
+            <T as Provider>::location_types()
+        }
+        fn read_location(location_type: String, target: String) -> Result<Discovery> {
+            <T as Provider>::read_location(location_type, target)
+        }
+        fn read_raw(location_type: String, target: String, max_bytes: u64) -> Result<Vec<u8>> {
+            <T as Provider>::read_raw(location_type, target, max_bytes)
+        }
+        fn discover() -> Result<Discovery> {
+            <T as Provider>::discover()
+        }
+    }
 }
 
 /// `action`: self-service action steps. Implement [`Actions`](action::Actions), export with

@@ -1,8 +1,9 @@
 //! # portico-sdk — write Portico plugins in Rust
 //!
 //! A Portico plugin is a WebAssembly component (`wasm32-wasip2`) built against the WIT
-//! contract `portico:plugin@0.1.0` (`wit/v0.1.0`). This crate holds the generated bindings and
-//! the helpers that let a plugin contain only its own logic:
+//! contract `portico:plugin@0.2.0` (`wit/v0.2.0`, the newest; set `wit = "0.2.0"` in
+//! `plugin.toml`). This crate holds the generated bindings and the helpers that let a plugin
+//! contain only its own logic:
 //!
 //! - extension points: [`view`] (`entity-view`), [`check`], [`provider`] (`entity-provider`),
 //!   [`action`], [`docs`] (`docs-renderer`) — implement the trait, export it with
@@ -37,6 +38,11 @@
 //! `component-type` custom section describing its world, and `wit-component` (inside
 //! `wasm-component-ld`) merges those sections, so one component can export several
 //! extension points. Imports a plugin never calls are dropped from the component.
+//!
+//! Portico also serves plugins built against 0.1.0. This crate builds 0.2.0 only; a Rust
+//! plugin that must keep 0.1.0 (to run on a Portico that knows nothing newer) generates its
+//! bindings from `wit/v0.1.0` with `wit-bindgen` directly, as `plugins/test-legacy-provider`
+//! does.
 //!
 //! The crate also compiles for the host's own target (so `cargo clippy --workspace` and unit
 //! tests work); calling an import there panics.

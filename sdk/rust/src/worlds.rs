@@ -10,15 +10,15 @@
 macro_rules! world_bindings {
     ($world:tt, $macro_name:tt, $module:tt $(, $extra_with:tt : $extra_path:path)*) => {
         wit_bindgen::generate!({
-            path: "../../wit/v0.1.0",
+            path: "../../wit/v0.2.0",
             world: $world,
             with: {
-                "portico:plugin/types@0.1.0": crate::bindings::portico::plugin::types,
-                "portico:plugin/log@0.1.0": crate::bindings::portico::plugin::log,
-                "portico:plugin/config@0.1.0": crate::bindings::portico::plugin::config,
-                "portico:plugin/kv@0.1.0": crate::bindings::portico::plugin::kv,
-                "portico:plugin/secrets@0.1.0": crate::bindings::portico::plugin::secrets,
-                "portico:plugin/catalog@0.1.0": crate::bindings::portico::plugin::catalog,
+                "portico:plugin/types@0.2.0": crate::bindings::portico::plugin::types,
+                "portico:plugin/log@0.2.0": crate::bindings::portico::plugin::log,
+                "portico:plugin/config@0.2.0": crate::bindings::portico::plugin::config,
+                "portico:plugin/kv@0.2.0": crate::bindings::portico::plugin::kv,
+                "portico:plugin/secrets@0.2.0": crate::bindings::portico::plugin::secrets,
+                "portico:plugin/catalog@0.2.0": crate::bindings::portico::plugin::catalog,
                 "wasi:http/types@0.2.12": crate::bindings::wasi::http::types,
                 "wasi:http/outgoing-handler@0.2.12": crate::bindings::wasi::http::outgoing_handler,
                 "wasi:io/error@0.2.12": crate::bindings::wasi::io::error,
@@ -37,7 +37,7 @@ macro_rules! world_bindings {
 /// `entity-view`: exports `views`.
 pub mod entity_view {
     world_bindings!(
-        "portico:plugin/entity-view@0.1.0",
+        "portico:plugin/entity-view@0.2.0",
         "export",
         "portico_sdk::worlds::entity_view"
     );
@@ -46,7 +46,7 @@ pub mod entity_view {
 /// `check`: exports `checks`.
 pub mod check {
     world_bindings!(
-        "portico:plugin/check@0.1.0",
+        "portico:plugin/check@0.2.0",
         "export",
         "portico_sdk::worlds::check"
     );
@@ -55,7 +55,7 @@ pub mod check {
 /// `entity-provider`: exports `provider`.
 pub mod entity_provider {
     world_bindings!(
-        "portico:plugin/entity-provider@0.1.0",
+        "portico:plugin/entity-provider@0.2.0",
         "export",
         "portico_sdk::worlds::entity_provider"
     );
@@ -64,7 +64,7 @@ pub mod entity_provider {
 /// `action`: exports `actions` and imports `task-log`.
 pub mod action {
     world_bindings!(
-        "portico:plugin/action@0.1.0",
+        "portico:plugin/action@0.2.0",
         "export",
         "portico_sdk::worlds::action"
     );
@@ -73,7 +73,7 @@ pub mod action {
 /// `docs-renderer`: exports `docs`.
 pub mod docs_renderer {
     world_bindings!(
-        "portico:plugin/docs-renderer@0.1.0",
+        "portico:plugin/docs-renderer@0.2.0",
         "export",
         "portico_sdk::worlds::docs_renderer"
     );

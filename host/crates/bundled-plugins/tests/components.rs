@@ -85,8 +85,8 @@ fn has(list: &[String], name: &str) -> bool {
 }
 
 const HTTP: &str = "wasi:http/outgoing-handler@0.2.12";
-const KV: &str = "portico:plugin/kv@0.1.0";
-const SECRETS: &str = "portico:plugin/secrets@0.1.0";
+const KV: &str = "portico:plugin/kv@0.2.0";
+const SECRETS: &str = "portico:plugin/secrets@0.2.0";
 
 #[test]
 fn bundled_plugins_are_components_with_their_manifest() {
@@ -110,16 +110,16 @@ fn service_status_exports_views_and_checks_and_imports_what_it_uses() {
     let found = inspect(plugin.bytes);
     assert_eq!(
         found.exports,
-        ["portico:plugin/views@0.1.0", "portico:plugin/checks@0.1.0"]
+        ["portico:plugin/views@0.2.0", "portico:plugin/checks@0.2.0"]
     );
-    for import in [HTTP, KV, SECRETS, "portico:plugin/config@0.1.0"] {
+    for import in [HTTP, KV, SECRETS, "portico:plugin/config@0.2.0"] {
         assert!(
             has(&found.imports, import),
             "missing {import}: {:?}",
             found.imports
         );
     }
-    assert!(!has(&found.imports, "portico:plugin/catalog@0.1.0"));
+    assert!(!has(&found.imports, "portico:plugin/catalog@0.2.0"));
     let m = manifest(&found);
     assert_eq!(
         m["worlds"]
@@ -147,7 +147,7 @@ fn hostile_fixture_imports_http_kv_and_secrets() {
             found.imports
         );
     }
-    assert_eq!(found.exports, ["portico:plugin/views@0.1.0"]);
+    assert_eq!(found.exports, ["portico:plugin/views@0.2.0"]);
     println!("test-hostile imports {:?}", found.imports);
 }
 
@@ -168,8 +168,37 @@ fn echo_fixture_has_two_versions_and_imports_no_capability() {
                 found.imports
             );
         }
-        assert_eq!(found.exports, ["portico:plugin/views@0.1.0"]);
+        assert_eq!(found.exports, ["portico:plugin/views@0.2.0"]);
         println!("test-echo {version} imports {:?}", found.imports);
     }
     assert_ne!(read(fixtures::TEST_ECHO_V1), read(fixtures::TEST_ECHO_V2));
+}
+
+#[test]
+fn url_reader_is_a_0_2_0_provider() {
+    let plugin = portico_bundled_plugins::bundled("url-reader").unwrap();
+    let found = inspect(plugin.bytes);
+    assert_eq!(manifest(&found)["wit"].as_str(), Some("0.2.0"));
+    assert_eq!(found.exports, ["portico:plugin/provider@0.2.0"]);
+}
+
+/// The one fixture still built against 0.1.0 (wit-bindgen on wit/v0.1.0, no SDK): every
+/// `portico:plugin` interface it names is 0.1.0, so the host must serve it as 0.1.0.
+#[test]
+fn legacy_fixture_is_a_pure_0_1_0_component() {
+    let found = inspect(&read(fixtures::TEST_LEGACY_PROVIDER));
+    let m = manifest(&found);
+    assert_eq!(m["id"].as_str(), Some("test-legacy-provider"));
+    assert_eq!(m["wit"].as_str(), Some("0.1.0"));
+    assert_eq!(found.exports, ["portico:plugin/provider@0.1.0"]);
+    let portico: Vec<&String> = found
+        .imports
+        .iter()
+        .filter(|i| i.starts_with("portico:plugin/"))
+        .collect();
+    assert!(
+        portico.iter().any(|i| *i == "portico:plugin/kv@0.1.0"),
+        "{portico:?}"
+    );
+    assert!(portico.iter().all(|i| i.ends_with("@0.1.0")), "{portico:?}");
 }

@@ -220,10 +220,20 @@ fn title_of(id: &str) -> String {
     }
 }
 
+/// The contract version each language's SDK builds: the Rust SDK the newest, the Python and
+/// JavaScript SDKs (and the WIT vendored for them) still 0.1.0.
+fn wit_version(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Rust => "0.2.0",
+        Lang::Python | Lang::Js => "0.1.0",
+    }
+}
+
 fn manifest_text(project: &NewProject) -> Result<String> {
     let mut text = format!(
-        "id = \"{id}\"\nversion = \"0.1.0\"\nname = \"{name}\"\ndescription = \"{name}: describe what it shows or does (admins read this at install).\"\nwit = \"0.1.0\"\nworlds = [\"{world}\"]\n",
+        "id = \"{id}\"\nversion = \"0.1.0\"\nname = \"{name}\"\ndescription = \"{name}: describe what it shows or does (admins read this at install).\"\nwit = \"{wit}\"\nworlds = [\"{world}\"]\n",
         id = project.id,
+        wit = wit_version(project.lang),
         name = title_of(&project.id),
         world = project.world.as_str(),
     );
