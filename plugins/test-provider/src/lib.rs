@@ -2,6 +2,9 @@
 //! JSON endpoint `config.url` lists (`{"entities": [...]}`), each with the location
 //! `url:<config.url>`. An HTTP failure is returned as the plugin's error, so tests can check
 //! that a failing provider keeps its previous entities and never blocks the others.
+//!
+//! Its `read-raw` misbehaves on purpose: it answers `config.raw_size` bytes whatever
+//! `max-bytes` the host asked for, so tests can check that the host refuses a longer answer.
 
 use portico_sdk::prelude::*;
 use portico_sdk::provider::{DiscoveredEntity, Discovery, Provider};
@@ -27,6 +30,12 @@ impl Provider for Source {
         Err(PluginError::invalid_input(format!(
             "this provider reads no `{location_type}` locations"
         )))
+    }
+
+    fn read_raw(_location_type: String, _target: String, _max_bytes: u64) -> Result<Vec<u8>> {
+        let config: serde_json::Value = portico_sdk::config::get()?;
+        let size = config["raw_size"].as_u64().unwrap_or(0);
+        Ok(vec![b'x'; size as usize])
     }
 
     fn discover() -> Result<Discovery> {
