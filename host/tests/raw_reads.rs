@@ -60,14 +60,22 @@ type Seen = Arc<Mutex<Vec<String>>>;
 /// The remote: GitHub Enterprise raw files, a 404, and a body of 100 KiB.
 async fn remote(seen: Seen) -> SocketAddr {
     use axum::extract::Path;
-    use axum::http::StatusCode;
+    use axum::http::{HeaderMap, StatusCode};
     use axum::response::IntoResponse;
     let app = axum::Router::new().route(
         "/{*path}",
-        axum::routing::get(move |Path(path): Path<String>| {
+        axum::routing::get(move |Path(path): Path<String>, headers: HeaderMap| {
             let seen = seen.clone();
             async move {
                 seen.lock().unwrap().push(path.clone());
+                let bearer = headers.get("authorization").and_then(|v| v.to_str().ok());
+                if path == "private/notes.md" {
+                    // As GitHub answers for a private file without the token.
+                    return match bearer {
+                        Some("Bearer s3cret-token") => "# Private notes\n".into_response(),
+                        _ => (StatusCode::NOT_FOUND, "404: Not Found").into_response(),
+                    };
+                }
                 if let Some(body) = path.strip_prefix("raw/").and_then(openapi) {
                     return body.into_response();
                 }
@@ -151,10 +159,18 @@ fn loopback(remote: SocketAddr) -> Vec<String> {
 /// A server assembled as `portico serve` does, its file root a copy of the corpus pointed at
 /// `remote`, with `plugins` installed.
 async fn portal(remote: SocketAddr, plugins: Vec<Plugin>) -> Portal {
+    portal_with_secrets(remote, plugins, "{}").await
+}
+
+/// [`portal`] with a secrets file (YAML `name: value`).
+async fn portal_with_secrets(remote: SocketAddr, plugins: Vec<Plugin>, secrets: &str) -> Portal {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("examples");
     copy_corpus(&corpus(), &root, remote);
+    let secrets_file = dir.path().join("secrets.yaml");
+    std::fs::write(&secrets_file, secrets).unwrap();
     let mut settings = Config::default();
+    settings.secrets.file = Some(secrets_file);
     settings.storage.path = dir.path().join("data");
     settings.plugins.install_bundled = false;
     settings.catalog.file_root = Some(root.clone());
@@ -325,7 +341,7 @@ async fn without_the_http_grant_the_refusal_shows_in_status_items() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_oversized_body_is_refused_without_reading_it_all() {
+async fn an_oversized_body_is_refused_naming_the_limit() {
     let remote = remote(Seen::default()).await;
     let mut config = github_at(remote);
     config["max_bytes"] = json!(64 * 1024);
@@ -349,6 +365,33 @@ async fn an_oversized_body_is_refused_without_reading_it_all() {
         messages.len() == 1 && messages[0].contains("larger than 65536 bytes"),
         "{messages:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_token_goes_with_the_raw_read_of_its_host() {
+    let remote = remote(Seen::default()).await;
+    let host = format!("127.0.0.1:{}", remote.port());
+    let config = json!({ "tokens": [{ "host": host, "secret": "github-token" }] });
+    let mut grants = loopback(remote);
+    grants.push("secrets:github-token".into());
+    let portal = portal_with_secrets(
+        remote,
+        vec![url_reader(grants, config)],
+        "github-token: s3cret-token\n",
+    )
+    .await;
+    std::fs::write(
+        portal.root.join("private-api.yaml"),
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: private\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition:\n    $text: http://{remote}/private/notes.md\n"
+        ),
+    )
+    .unwrap();
+    portal.register_file("private-api.yaml").await;
+
+    let private = portal.entity("api", "private").await;
+    assert_eq!(private["spec"]["definition"], "# Private notes\n");
+    assert_eq!(status_messages(&private), Vec::<String>::new());
 }
 
 /// `read` without `read_tree`: makes the catalog read `url` Location targets byte-wise, so
