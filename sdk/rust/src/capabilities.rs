@@ -1,4 +1,8 @@
 //! Small wrappers over the `secrets`, `log` and `catalog` imports.
+//!
+//! Like `kv.rs` and `config.rs`, this file is compiled once per contract version: it calls the
+//! imports through `host_imports` of the module that includes it (the crate root for 0.2.0,
+//! [`crate::v0_1_0`] for 0.1.0).
 
 /// Named secrets (capability `secrets`, granted by name).
 pub mod secrets {
@@ -6,14 +10,14 @@ pub mod secrets {
 
     /// The secret `name`; a name that was not granted fails with `denied`.
     pub fn get(name: &str) -> Result<String> {
-        crate::bindings::portico::plugin::secrets::get(name)
+        super::super::host_imports::secrets::get(name)
     }
 }
 
 /// Log lines into the host's logs, tagged with the plugin's id (always available).
 pub mod log {
-    pub use crate::bindings::portico::plugin::log::Level;
-    use crate::bindings::portico::plugin::log::log;
+    pub use super::super::host_imports::log::Level;
+    use super::super::host_imports::log::log;
 
     pub fn trace(message: impl AsRef<str>) {
         log(Level::Trace, message.as_ref())
@@ -39,11 +43,11 @@ pub mod catalog {
 
     /// One entity by reference.
     pub fn get_entity(entity: &EntityRef) -> Result<Option<Entity>> {
-        crate::bindings::portico::plugin::catalog::get_entity(entity)
+        super::super::host_imports::catalog::get_entity(entity)
     }
 
     /// Entities matching a catalog API filter (`kind=component,spec.type=service`).
     pub fn query(filter: &str, limit: u32) -> Result<Vec<Entity>> {
-        crate::bindings::portico::plugin::catalog::query_entities(filter, limit)
+        super::super::host_imports::catalog::query_entities(filter, limit)
     }
 }

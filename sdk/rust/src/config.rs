@@ -7,7 +7,7 @@ use crate::error::{PluginError, Result};
 
 /// The configuration as JSON text (`{}` when none is set).
 pub fn raw() -> String {
-    crate::bindings::portico::plugin::config::get()
+    super::host_imports::config::get()
 }
 
 /// The configuration decoded into `T`; use `#[serde(default)]` for optional settings. A

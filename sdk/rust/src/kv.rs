@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::bindings::portico::plugin::kv;
+use super::host_imports::kv;
 use crate::error::{PluginError, Result};
 
 /// The bytes stored under `key`, if any (expired values are absent).

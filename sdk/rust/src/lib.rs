@@ -39,16 +39,21 @@
 //! `wasm-component-ld`) merges those sections, so one component can export several
 //! extension points. Imports a plugin never calls are dropped from the component.
 //!
-//! Portico also serves plugins built against 0.1.0. This crate builds 0.2.0 only; a Rust
-//! plugin that must keep 0.1.0 (to run on a Portico that knows nothing newer) generates its
-//! bindings from `wit/v0.1.0` with `wit-bindgen` directly, as `plugins/test-legacy-provider`
-//! does.
+//! Portico also serves plugins built against 0.1.0. A plugin that must keep 0.1.0 (to run on
+//! a Portico that knows nothing newer) selects it with [`v0_1_0`]: the same helpers and types,
+//! 0.1.0's imports and worlds, exported with [`export_v0_1_0!`], and `wit = "0.1.0"` in its
+//! manifest.
 //!
 //! The crate also compiles for the host's own target (so `cargo clippy --workspace` and unit
 //! tests work); calling an import there panics.
 
 pub mod bindings;
 mod capabilities;
+/// The imports the capability helpers call, for the contract version of this module (see
+/// [`v0_1_0`], which compiles the same helpers against 0.1.0's imports).
+mod host_imports {
+    pub use crate::bindings::portico::plugin::{catalog, config, kv, log, secrets};
+}
 pub mod config;
 pub mod entity;
 pub mod error;
@@ -56,6 +61,7 @@ mod extension_points;
 pub mod http;
 pub mod kv;
 pub mod manifest;
+pub mod v0_1_0;
 pub mod view;
 pub mod worlds;
 
@@ -186,5 +192,44 @@ macro_rules! export_action {
 macro_rules! export_docs_renderer {
     ($ty:ident) => {
         $crate::worlds::docs_renderer::export!($ty with_types_in $crate::worlds::docs_renderer);
+    };
+}
+
+/// [`export!`] for contract 0.1.0 ([`v0_1_0`]): the same keys, 0.1.0's worlds and traits.
+///
+/// ```ignore
+/// portico_sdk::export_v0_1_0!(entity_provider: MyProvider); // impl v0_1_0::provider::Provider
+/// ```
+#[macro_export]
+macro_rules! export_v0_1_0 {
+    ($($world:ident : $ty:ident),+ $(,)?) => {
+        $( $crate::__export_world_v0_1_0!($world $ty); )+
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __export_world_v0_1_0 {
+    (entity_view $ty:ident) => {
+        $crate::v0_1_0::worlds::entity_view::export!($ty with_types_in $crate::v0_1_0::worlds::entity_view);
+    };
+    (entity_provider $ty:ident) => {
+        $crate::v0_1_0::worlds::entity_provider::export!($ty with_types_in $crate::v0_1_0::worlds::entity_provider);
+    };
+    (action $ty:ident) => {
+        $crate::v0_1_0::worlds::action::export!($ty with_types_in $crate::v0_1_0::worlds::action);
+    };
+    (docs_renderer $ty:ident) => {
+        $crate::v0_1_0::worlds::docs_renderer::export!($ty with_types_in $crate::v0_1_0::worlds::docs_renderer);
+    };
+    (check $ty:ident) => {
+        $crate::v0_1_0::worlds::check::export!($ty with_types_in $crate::v0_1_0::worlds::check);
+    };
+    ($other:ident $ty:ident) => {
+        compile_error!(concat!(
+            "unknown Portico world `",
+            stringify!($other),
+            "`; use entity_view, entity_provider, action, docs_renderer or check"
+        ));
     };
 }

@@ -182,8 +182,9 @@ fn url_reader_is_a_0_2_0_provider() {
     assert_eq!(found.exports, ["portico:plugin/provider@0.2.0"]);
 }
 
-/// The one fixture still built against 0.1.0 (wit-bindgen on wit/v0.1.0, no SDK): every
-/// `portico:plugin` interface it names is 0.1.0, so the host must serve it as 0.1.0.
+/// The one fixture still built against 0.1.0 (the SDK's `v0_1_0`): every `portico:plugin`
+/// interface it names is 0.1.0 — none of the SDK's 0.2.0 bindings leak in — so the host must
+/// serve it as 0.1.0.
 #[test]
 fn legacy_fixture_is_a_pure_0_1_0_component() {
     let found = inspect(&read(fixtures::TEST_LEGACY_PROVIDER));
