@@ -215,6 +215,8 @@ impl portico_catalog::catalog::ImportProgress for ImportBar {
         if written == 1 {
             self.entities(Some(total));
         }
+        // Entities are written while the walk still reads, so the total grows.
+        self.bar.set_length(total as u64);
         self.bar.set_position(written as u64);
     }
 }

@@ -135,13 +135,14 @@ fn register_static_locations(app: &App) {
             Some(known) => app.catalog.refresh_location(org, &known.id).map(|_| ()),
             None => app
                 .catalog
-                .add_location(
+                .register_location(
                     org,
                     &portico_catalog::api::AddLocationRequest {
                         location_type: location.location_type.clone(),
                         target: location.target.clone(),
                         dry_run: false,
                     },
+                    &portico_catalog::catalog::NoProgress,
                 )
                 .map(|_| ()),
         };

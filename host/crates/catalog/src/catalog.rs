@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 
 use crate::api::*;
 use crate::location::{LocationReader, LocationSpec};
-use crate::processing::sources::{location_producer, location_run, provider_run};
+use crate::processing::sources::{
+    location_producer, location_run, provider_run, stream_location_run,
+};
 use crate::processing::{Engine, OrphanStrategy, ProcessReport, ref_of};
 use crate::query::Query;
 use crate::refs::EntityRef;
@@ -37,6 +39,10 @@ pub struct CatalogOptions {
     pub history_limit: u64,
     /// Threads for the pure processing steps.
     pub threads: usize,
+    /// Entities a location walk hands to processing at a time: small enough that a large
+    /// catalog is never held whole in memory, large enough that few entities need a second
+    /// stitch (when a later chunk adds relations to an entity already written).
+    pub stream_chunk: usize,
 }
 
 impl Default for CatalogOptions {
@@ -48,6 +54,7 @@ impl Default for CatalogOptions {
                 .map(|n| n.get())
                 .unwrap_or(1)
                 .min(8),
+            stream_chunk: 2_000,
         }
     }
 }
@@ -155,6 +162,29 @@ impl Catalog {
         request: &AddLocationRequest,
         progress: &dyn ImportProgress,
     ) -> CatalogResult<AddLocationResponse> {
+        let mut response = self.add_location_inner(org, request, progress)?;
+        if request.dry_run {
+            return Ok(response);
+        }
+        for (_, uid) in self
+            .store
+            .produced_by(org, &location_producer(&response.location.id))?
+        {
+            if let Some(e) = self.store.entity(org, &uid)? {
+                response.entities.push(e);
+            }
+        }
+        Ok(response)
+    }
+
+    /// Registers (or for a dry run, reads) a location; the answer lists the entities of a dry
+    /// run only.
+    fn add_location_inner(
+        &self,
+        org: &OrgId,
+        request: &AddLocationRequest,
+        progress: &dyn ImportProgress,
+    ) -> CatalogResult<AddLocationResponse> {
         let (kind, target) = (request.location_type.trim(), request.target.trim());
         if kind.is_empty() || target.is_empty() || kind.contains('\0') || target.contains('\0') {
             return Err(CatalogError::Input(
@@ -210,20 +240,28 @@ impl Catalog {
             self.store.apply(ws)?;
         }
         self.refresh_location_with(org, &record.id, progress)?;
-        let mut entities = Vec::new();
-        for (_, uid) in self
-            .store
-            .produced_by(org, &location_producer(&record.id))?
-        {
-            if let Some(e) = self.store.entity(org, &uid)? {
-                entities.push(e);
-            }
-        }
         Ok(AddLocationResponse {
             location: to_location(&record),
-            entities,
+            entities: Vec::new(),
             exists: None,
         })
+    }
+
+    /// Registers a location and ingests it, like [`add_location_with`](Self::add_location_with)
+    /// but without loading every entity it yields into the answer (e.g. a configured location
+    /// read at startup, where nobody reads the answer). Refused when `request.dry_run`.
+    pub fn register_location(
+        &self,
+        org: &OrgId,
+        request: &AddLocationRequest,
+        progress: &dyn ImportProgress,
+    ) -> CatalogResult<Location> {
+        if request.dry_run {
+            return Err(CatalogError::Input(
+                "register_location cannot do a dry run".into(),
+            ));
+        }
+        Ok(self.add_location_inner(org, request, progress)?.location)
     }
 
     /// `GET /locations`.
@@ -303,12 +341,26 @@ impl Catalog {
             inner: self.reader.as_ref(),
             progress,
         };
-        let run = location_run(id, &spec, &reader);
         let registry = self.registry(org);
         let written = |done, total| progress.written(done, total);
         let mut engine = self.engine(&registry);
         engine.progress = Some(&written);
-        let report = engine.run(org, run)?;
+        // The walk reads and parses on its own thread while the engine processes and writes
+        // what it has already read, a chunk at a time.
+        let producer = location_producer(id);
+        let chunk_size = self.options.stream_chunk.max(1);
+        let report = std::thread::scope(|scope| {
+            let (sender, chunks) = std::sync::mpsc::sync_channel(1);
+            let walk = scope.spawn(move || {
+                stream_location_run(id, &spec, &reader, chunk_size, &mut |chunk| {
+                    // A closed channel means processing failed; the walk just finishes.
+                    let _ = sender.send(chunk);
+                })
+            });
+            engine.run_streamed(org, &producer, chunks, || {
+                walk.join().expect("location walk panicked")
+            })
+        })?;
         if record.errors != report.conflicts {
             record.errors = report.conflicts.clone();
             let mut ws = WriteSet::new(org, self.options.history_limit);

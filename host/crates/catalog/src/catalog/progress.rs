@@ -18,7 +18,7 @@ impl ImportProgress for NoProgress {}
 
 /// A reader that reports each location it reads.
 pub(super) struct Observed<'a> {
-    pub inner: &'a dyn LocationReader,
+    pub inner: &'a (dyn LocationReader + Sync),
     pub progress: &'a dyn ImportProgress,
 }
 

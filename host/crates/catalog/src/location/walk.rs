@@ -113,6 +113,26 @@ impl WalkResult {
 
 /// Walks `root` (the registered location, which is also every entity's origin) through `reader`.
 pub fn walk_location(root: &LocationSpec, reader: &dyn LocationReader) -> WalkResult {
+    walk(root, reader, None)
+}
+
+/// Walks like [`walk_location`] but hands each entity to `sink` as soon as it is read, instead
+/// of collecting them (the result's `entities` stay empty), so that a large catalog is
+/// processed while it is still being read and never held whole in memory. A Location entity
+/// reaches `sink` before anything read from its targets.
+pub fn walk_location_into(
+    root: &LocationSpec,
+    reader: &dyn LocationReader,
+    sink: &mut dyn FnMut(EmittedEntity),
+) -> WalkResult {
+    walk(root, reader, Some(sink))
+}
+
+fn walk<'a>(
+    root: &LocationSpec,
+    reader: &'a dyn LocationReader,
+    sink: Option<&'a mut dyn FnMut(EmittedEntity)>,
+) -> WalkResult {
     let mut walker = Walker {
         reader,
         origin: root.clone(),
@@ -120,6 +140,7 @@ pub fn walk_location(root: &LocationSpec, reader: &dyn LocationReader) -> WalkRe
         result: WalkResult::default(),
         visited: HashSet::new(),
         emitted: HashMap::new(),
+        sink,
     };
     walker.visit(root, &mut Vec::new());
     walker.result
@@ -131,7 +152,9 @@ struct Walker<'a> {
     registry: KindRegistry,
     result: WalkResult,
     visited: HashSet<(String, String)>,
+    /// Every entity emitted so far, with the location that emitted it first.
     emitted: HashMap<String, LocationSpec>,
+    sink: Option<&'a mut dyn FnMut(EmittedEntity)>,
 }
 
 impl Walker<'_> {
@@ -351,7 +374,7 @@ impl Walker<'_> {
             err.document = Some(index);
             return;
         }
-        if self.result.entities.len() >= MAX_ENTITIES {
+        if self.emitted.len() >= MAX_ENTITIES {
             self.error(
                 location,
                 WalkErrorKind::Limit,
@@ -365,11 +388,15 @@ impl Walker<'_> {
         } else {
             Ok(Vec::new())
         };
-        self.result.entities.push(EmittedEntity {
+        let emitted = EmittedEntity {
             entity,
             location: location.clone(),
             placeholder_reads: substituted.reads,
-        });
+        };
+        match self.sink.as_mut() {
+            Some(sink) => sink(emitted),
+            None => self.result.entities.push(emitted),
+        }
         match targets {
             Err(message) => {
                 let err = self.error(location, WalkErrorKind::Location, message);

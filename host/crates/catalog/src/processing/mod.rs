@@ -162,6 +162,34 @@ struct Upsert {
     change: &'static str,
     history_producer: String,
     good: bool,
+    /// A re-stitch of an entity this run created: rewrites that creation (same revision,
+    /// same history entry) instead of adding a revision.
+    rewrites_creation: bool,
+}
+
+/// Entity changes to write together.
+#[derive(Default)]
+struct Changes {
+    upserts: Vec<(String, Upsert)>,
+    deletes: Vec<(EntityRecord, Value)>,
+    pendings: Vec<PendingRecord>,
+}
+
+/// What one producer run carries from chunk to chunk.
+#[derive(Default)]
+struct RunState {
+    report: ProcessReport,
+    /// Entity refs the run emitted so far.
+    seen: HashSet<String>,
+    /// Whether each producer owning a conflicting entity still exists.
+    alive: HashMap<String, bool>,
+    /// Stored entities whose relations an earlier chunk changed: re-stitched at the end, once.
+    deferred: BTreeSet<String>,
+    /// Entities created by this run, with the revision written.
+    created: HashMap<String, u64>,
+    /// Entities written so far and to write, for [`Engine::progress`].
+    written: usize,
+    to_write: usize,
 }
 
 type RelDelta = HashMap<String, Vec<(String, String, String)>>;
@@ -172,32 +200,131 @@ const MAX_BATCH_OPS: usize = 20_000;
 /// Entity changes built (in parallel) and applied together.
 const BUILD_CHUNK: usize = 2_000;
 
+/// Entities re-stitched at once at the end of a run.
+const RESTITCH_BATCH: usize = 2_000;
+
 impl Engine<'_> {
     /// Processes one producer run and writes the outcome.
     pub fn run(&self, org: &OrgId, run: ProducerRun) -> StoreResult<ProcessReport> {
+        let producer = run.producer.clone();
+        self.run_streamed(org, &producer, std::iter::empty(), || run)
+    }
+
+    /// Processes a producer run that arrives in pieces: each chunk of `chunks` is processed
+    /// and written as it comes (a large catalog is never held whole in memory), then `tail`
+    /// gives the rest of the run (its last candidates, errors and failed locations, known only
+    /// once the producer is done), then what the producer no longer emits is orphaned or
+    /// deleted. Entities that a later chunk adds relations to are re-stitched once, at the end.
+    pub fn run_streamed(
+        &self,
+        org: &OrgId,
+        producer: &str,
+        chunks: impl IntoIterator<Item = Vec<Candidate>>,
+        tail: impl FnOnce() -> ProducerRun,
+    ) -> StoreResult<ProcessReport> {
         let lock = self.store.write_lock(org);
         let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut report = ProcessReport {
-            errors: run.messages.clone(),
-            ..Default::default()
-        };
-        let prepared = self.prepare_all(
+        let mut state = RunState::default();
+        let no_parent_errors = HashMap::new();
+        for chunk in chunks {
+            let changes = self.decide(org, producer, chunk, &no_parent_errors, &mut state)?;
+            self.commit(org, changes, producer, &mut state, None)?;
+        }
+        let run = tail();
+        let mut errors = run.messages.clone();
+        errors.append(&mut state.report.errors);
+        state.report.errors = errors;
+        let mut changes = self.decide(
             org,
-            &run.producer,
+            producer,
             run.candidates,
             &run.parent_errors,
-            &mut report,
-        );
-        let producer = run.producer.clone();
+            &mut state,
+        )?;
 
+        // What the producer emitted before and no longer does.
+        for (entity_ref, uid) in self.store.produced_by(org, producer)? {
+            if state.seen.contains(&entity_ref) {
+                continue;
+            }
+            let Some(mut record) = self.store.record(org, &uid)? else {
+                continue;
+            };
+            if record.producer.as_deref() != Some(producer) {
+                continue;
+            }
+            if !run.eager
+                && record
+                    .source_location
+                    .as_ref()
+                    .is_some_and(|l| run.failed_locations.contains(l))
+            {
+                continue;
+            }
+            let old = self.store.entity(org, &uid)?.unwrap_or(Value::Null);
+            record.emits = self.emits_of(&old);
+            if run.eager || self.orphan_strategy == OrphanStrategy::Delete {
+                state.report.deleted += 1;
+                changes.deletes.push((record, old));
+            } else {
+                state.report.orphaned += 1;
+                let items = status_items(&old);
+                changes.upserts.push((
+                    entity_ref,
+                    Upsert {
+                        uid,
+                        processed: strip(&old, true),
+                        items,
+                        emits: record.emits.clone(),
+                        parents: record.parents.clone(),
+                        source_location: record.source_location.clone(),
+                        hash: record.source_hash.clone(),
+                        producer: None,
+                        change: "orphaned",
+                        history_producer: producer.to_owned(),
+                        good: record.good,
+                        rewrites_creation: false,
+                        old: Some((record, old)),
+                    },
+                ));
+            }
+        }
+        for pending in self.store.pending_all(org)? {
+            if pending.producer == producer && !state.seen.contains(&pending.entity_ref) {
+                let mut ws = WriteSet::new(org, self.history_limit);
+                ws.delete_pending(&pending.entity_ref);
+                self.store.apply(ws)?;
+            }
+        }
+        self.commit(org, changes, producer, &mut state, None)?;
+        // Entities that chunks added relations to after they were written, re-stitched once
+        // each, a bounded batch at a time.
+        while !state.deferred.is_empty() {
+            let batch: BTreeSet<String> = std::iter::from_fn(|| state.deferred.pop_first())
+                .take(RESTITCH_BATCH)
+                .collect();
+            self.commit(org, Changes::default(), producer, &mut state, Some(batch))?;
+        }
+        Ok(state.report)
+    }
+
+    /// Decides what each candidate of a run becomes (created, updated, unchanged, refused as
+    /// a conflict, or kept as a pending error).
+    fn decide(
+        &self,
+        org: &OrgId,
+        producer: &str,
+        candidates: Vec<Candidate>,
+        parent_errors: &HashMap<String, Vec<Value>>,
+        state: &mut RunState,
+    ) -> StoreResult<Changes> {
+        let prepared =
+            self.prepare_all(org, producer, candidates, parent_errors, &mut state.report);
+        let report = &mut state.report;
         let mut upserts: Vec<(String, Upsert)> = Vec::new();
-        let mut deletes: Vec<(EntityRecord, Value)> = Vec::new();
         let mut pendings: Vec<PendingRecord> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut alive: HashMap<String, bool> = HashMap::new();
-
         for p in prepared {
-            if !seen.insert(p.entity_ref.clone()) {
+            if !state.seen.insert(p.entity_ref.clone()) {
                 report.conflicts.push(format!(
                     "Detected conflicting entityRef {} emitted twice by {producer}",
                     p.entity_ref
@@ -207,10 +334,10 @@ impl Engine<'_> {
             let meta = self.store.lookup(org, &p.entity_ref)?;
             if let Some(meta) = &meta
                 && let Some(owner) = &meta.producer
-                && owner != &producer
-                && self.producer_alive(org, owner, &mut alive)?
+                && owner != producer
+                && self.producer_alive(org, owner, &mut state.alive)?
             {
-                seen.remove(&p.entity_ref);
+                state.seen.remove(&p.entity_ref);
                 report.conflicts.push(format!(
                     "Detected conflicting entityRef {} already referenced by {owner} and now also {producer}",
                     p.entity_ref
@@ -218,7 +345,7 @@ impl Engine<'_> {
                 continue;
             }
             if let Some(meta) = &meta
-                && meta.producer.as_deref() == Some(producer.as_str())
+                && meta.producer.as_deref() == Some(producer)
                 && meta.hash == p.hash
             {
                 report.unchanged += 1;
@@ -242,10 +369,11 @@ impl Engine<'_> {
                             parents: p.parents,
                             source_location: record.source_location.clone(),
                             hash: p.hash,
-                            producer: Some(producer.clone()),
+                            producer: Some(producer.to_owned()),
                             change: "errors",
-                            history_producer: producer.clone(),
+                            history_producer: producer.to_owned(),
                             good: record.good,
+                            rewrites_creation: false,
                             old: Some((record, old)),
                         }
                     } else {
@@ -257,10 +385,11 @@ impl Engine<'_> {
                             parents: p.parents,
                             source_location: p.source_location,
                             hash: p.hash,
-                            producer: Some(producer.clone()),
+                            producer: Some(producer.to_owned()),
                             change: "updated",
-                            history_producer: producer.clone(),
+                            history_producer: producer.to_owned(),
                             good: !failed,
+                            rewrites_creation: false,
                             old: Some((record, old)),
                         }
                     };
@@ -270,7 +399,7 @@ impl Engine<'_> {
                 None if failed && !p.serve_on_failure => {
                     let pending = PendingRecord {
                         entity_ref: p.entity_ref.clone(),
-                        producer: producer.clone(),
+                        producer: producer.to_owned(),
                         items: p.items,
                     };
                     report.pending += 1;
@@ -291,71 +420,21 @@ impl Engine<'_> {
                             parents: p.parents,
                             source_location: p.source_location,
                             hash: p.hash,
-                            producer: Some(producer.clone()),
+                            producer: Some(producer.to_owned()),
                             change: "created",
-                            history_producer: producer.clone(),
+                            history_producer: producer.to_owned(),
                             good: !failed,
+                            rewrites_creation: false,
                         },
                     ));
                 }
             }
         }
-
-        // What the producer emitted before and no longer does.
-        for (entity_ref, uid) in self.store.produced_by(org, &producer)? {
-            if seen.contains(&entity_ref) {
-                continue;
-            }
-            let Some(mut record) = self.store.record(org, &uid)? else {
-                continue;
-            };
-            if record.producer.as_deref() != Some(producer.as_str()) {
-                continue;
-            }
-            if !run.eager
-                && record
-                    .source_location
-                    .as_ref()
-                    .is_some_and(|l| run.failed_locations.contains(l))
-            {
-                continue;
-            }
-            let old = self.store.entity(org, &uid)?.unwrap_or(Value::Null);
-            record.emits = self.emits_of(&old);
-            if run.eager || self.orphan_strategy == OrphanStrategy::Delete {
-                report.deleted += 1;
-                deletes.push((record, old));
-            } else {
-                report.orphaned += 1;
-                let items = status_items(&old);
-                upserts.push((
-                    entity_ref,
-                    Upsert {
-                        uid,
-                        processed: strip(&old, true),
-                        items,
-                        emits: record.emits.clone(),
-                        parents: record.parents.clone(),
-                        source_location: record.source_location.clone(),
-                        hash: record.source_hash.clone(),
-                        producer: None,
-                        change: "orphaned",
-                        history_producer: producer.clone(),
-                        good: record.good,
-                        old: Some((record, old)),
-                    },
-                ));
-            }
-        }
-        for pending in self.store.pending_all(org)? {
-            if pending.producer == producer && !seen.contains(&pending.entity_ref) {
-                let mut ws = WriteSet::new(org, self.history_limit);
-                ws.delete_pending(&pending.entity_ref);
-                self.store.apply(ws)?;
-            }
-        }
-        self.commit(org, upserts, deletes, pendings, &producer, &mut report)?;
-        Ok(report)
+        Ok(Changes {
+            upserts,
+            deletes: Vec::new(),
+            pendings,
+        })
     }
 
     /// Deletes entities (by record) and re-stitches what they touched, e.g. for
@@ -368,12 +447,15 @@ impl Engine<'_> {
     ) -> StoreResult<ProcessReport> {
         let lock = self.store.write_lock(org);
         let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
-        let mut report = ProcessReport {
-            deleted: records.len(),
-            ..Default::default()
+        let mut state = RunState::default();
+        state.report.deleted = records.len();
+        let now = Some(BTreeSet::new());
+        let changes = Changes {
+            deletes: records,
+            ..Changes::default()
         };
-        self.commit(org, Vec::new(), records, Vec::new(), who, &mut report)?;
-        Ok(report)
+        self.commit(org, changes, who, &mut state, now)?;
+        Ok(state.report)
     }
 
     /// A stored entity's record (with the relations it emits) and served document.
@@ -512,12 +594,17 @@ impl Engine<'_> {
     fn commit(
         &self,
         org: &OrgId,
-        upserts: Vec<(String, Upsert)>,
-        deletes: Vec<(EntityRecord, Value)>,
-        pendings: Vec<PendingRecord>,
+        changes: Changes,
         producer: &str,
-        report: &mut ProcessReport,
+        state: &mut RunState,
+        restitch: Option<BTreeSet<String>>,
     ) -> StoreResult<()> {
+        let Changes {
+            upserts,
+            deletes,
+            pendings,
+        } = changes;
+        let report = &mut state.report;
         // Relation deltas, by source.
         let mut added: RelDelta = HashMap::new();
         let mut removed: RelDelta = HashMap::new();
@@ -558,6 +645,10 @@ impl Engine<'_> {
         let mut affected: BTreeSet<String> = by_ref.keys().cloned().collect();
         affected.extend(added.keys().cloned());
         affected.extend(removed.keys().cloned());
+        // Without a re-stitch set, stored entities whose relations change are left for later
+        // (`state.deferred`); with one, they and the set are re-stitched now.
+        let restitch_now = restitch.is_some();
+        affected.extend(restitch.into_iter().flatten());
 
         let any_relations = self.store.has_relations(org)?;
         let mut relations_of: HashMap<String, Vec<Value>> = HashMap::new();
@@ -588,7 +679,12 @@ impl Engine<'_> {
                 .map(|(t, g)| json!({"type": t, "targetRef": g}))
                 .collect();
             if !by_ref.contains_key(source) {
-                // Another stored entity whose relations changed: re-stitch it.
+                // Another stored entity whose relations changed: re-stitch it (at the end of
+                // the run, when more chunks may change it again).
+                if !restitch_now {
+                    state.deferred.insert(source.clone());
+                    continue;
+                }
                 let Some(uid) = self.store.uid_by_ref(org, source)? else {
                     continue;
                 };
@@ -598,7 +694,10 @@ impl Engine<'_> {
                 if old.get("relations") == Some(&Value::Array(relations.clone())) {
                     continue;
                 }
-                report.restitched += 1;
+                let rewrites_creation = state.created.get(source) == Some(&record.revision);
+                if !rewrites_creation {
+                    report.restitched += 1;
+                }
                 let orphan = record.producer.is_none();
                 by_ref.insert(
                     source.clone(),
@@ -611,9 +710,17 @@ impl Engine<'_> {
                         source_location: record.source_location.clone(),
                         hash: record.source_hash.clone(),
                         producer: record.producer.clone(),
-                        change: "relations",
-                        history_producer: "stitch".to_owned(),
+                        change: if rewrites_creation {
+                            "created"
+                        } else {
+                            "relations"
+                        },
+                        history_producer: match rewrites_creation {
+                            true => record.producer.clone().unwrap_or_default(),
+                            false => "stitch".to_owned(),
+                        },
                         good: record.good,
+                        rewrites_creation,
                         old: Some((record, old)),
                     },
                 );
@@ -627,9 +734,13 @@ impl Engine<'_> {
         for (entity_ref, u) in by_ref {
             let relations = relations_of.remove(&entity_ref).unwrap_or_default();
             let revision = match &u.old {
+                Some((record, _)) if u.rewrites_creation => record.revision,
                 Some((record, _)) => record.revision + 1,
                 None => self.store.tombstone(org, &entity_ref)?.unwrap_or(0) + 1,
             };
+            if u.old.is_none() {
+                state.created.insert(entity_ref.clone(), revision);
+            }
             jobs.push((entity_ref, u, relations, revision));
         }
         jobs.sort_by(|a, b| a.0.cmp(&b.0));
@@ -650,8 +761,9 @@ impl Engine<'_> {
                 build(entity_ref, u, relations, revision, timestamp)
             })
         };
-        let total = chunks.iter().map(Vec::len).sum::<usize>();
-        let mut written = 0;
+        state.to_write += chunks.iter().map(Vec::len).sum::<usize>();
+        let total = state.to_write;
+        let written = &mut state.written;
         std::thread::scope(|scope| -> StoreResult<()> {
             let mut chunks = chunks.into_iter();
             let mut built = chunks.next().map(|c| build_chunk(c, self.threads));
@@ -662,9 +774,9 @@ impl Engine<'_> {
                 });
                 for b in current {
                     self.write_built(org, &mut ws, b?)?;
-                    written += 1;
+                    *written += 1;
                     if let Some(progress) = self.progress {
-                        progress(written, total);
+                        progress(*written, total);
                     }
                 }
                 if ws.len() > MAX_BATCH_OPS || next.is_some() {
@@ -733,7 +845,10 @@ impl Engine<'_> {
             .map(|(r, _)| r.emits.iter().cloned().collect())
             .unwrap_or_default();
         let created = old.is_none();
-        if let Some((old_record, _)) = &old {
+        // (A rewrite of this run's creation keeps the revision: nothing to materialize.)
+        if let Some((old_record, _)) = &old
+            && old_record.revision != record.revision
+        {
             self.materialize_history(org, ws, old_record)?;
         }
         ws.put_entity(
@@ -818,7 +933,7 @@ fn build(
         emits: Vec::new(),
         revision,
         good: u.good,
-        served_in_history: u.old.is_none(),
+        served_in_history: u.old.is_none() || u.rewrites_creation,
         external_status: external,
     };
     let mut entry = HistoryEntry {
@@ -833,6 +948,7 @@ fn build(
     };
     let bytes = serde_json::to_vec(&value)?;
     match &u.old {
+        Some(_) if u.rewrites_creation => entry.diff_is_served = true,
         Some((_, old)) => entry.diff = diff(Some(old), &value),
         // The diff of a creation is the entity itself: referred to, not copied (see
         // `HistoryEntry::diff_is_served`).

@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::status::walk_item;
 use super::{Candidate, ProducerRun};
 use crate::location::walk::WalkErrorKind;
+use crate::location::walk::walk_location_into;
 use crate::location::{
     LocationReader, LocationSpec, apply_location_annotations, location_entity, resolve_target,
-    walk_location,
 };
 
 /// The producer id of a registered location.
@@ -23,20 +23,64 @@ pub fn provider_producer(name: &str) -> String {
     format!("provider:{name}")
 }
 
-/// Reads `root` (registered as location `id`) and everything it leads to.
+/// Reads `root` (registered as location `id`) and everything it leads to, as one run.
 pub fn location_run(id: &str, root: &LocationSpec, reader: &dyn LocationReader) -> ProducerRun {
-    let generated = location_entity(root, None);
-    let generated_ref = generated.entity_ref().stringify();
-    let walk = walk_location(root, reader);
+    let mut streamed = Vec::new();
+    let mut run = stream_location_run(id, root, reader, usize::MAX, &mut |chunk| {
+        streamed.extend(chunk)
+    });
+    // The generated entity first, then the entities in the order they were read, then the
+    // failures (so that an entity read fine elsewhere wins over its failed duplicate).
+    let held = std::mem::take(&mut run.candidates);
+    let (failed, read): (Vec<Candidate>, Vec<Candidate>) =
+        held.into_iter().skip(1).partition(|c| c.failure.is_some());
+    let mut candidates = Vec::with_capacity(streamed.len() + read.len() + failed.len() + 1);
+    candidates.push(generated_candidate(root));
+    candidates.extend(read);
+    candidates.extend(streamed);
+    candidates.extend(failed);
+    run.candidates = candidates;
+    run
+}
 
+/// Reads `root` like [`location_run`], handing entities to `send` in chunks of up to
+/// `chunk_size` while the walk goes on. What the walk learns only at its end stays in the
+/// returned run, whose candidates are processed last: the generated entity and the Location
+/// entities (a failure to read a target is an error in *their* `status.items`), and the
+/// documents whose placeholders failed.
+pub fn stream_location_run(
+    id: &str,
+    root: &LocationSpec,
+    reader: &dyn LocationReader,
+    chunk_size: usize,
+    send: &mut dyn FnMut(Vec<Candidate>),
+) -> ProducerRun {
+    let generated_ref = location_entity(root, None).entity_ref().stringify();
     // Which entity emitted each location: the generated entity for the root, else the
-    // Location entity whose target it is.
+    // Location entity whose target it is (known before the walk reads the target).
     let mut parent_of: HashMap<String, String> = HashMap::new();
     parent_of.insert(root.to_ref(), generated_ref.clone());
-    for emitted in &walk.entities {
+    let mut held = vec![generated_candidate(root)];
+    let mut chunk = Vec::new();
+    let walk = walk_location_into(root, reader, &mut |emitted| {
+        let location_ref = emitted.location.to_ref();
+        let parents = vec![
+            parent_of
+                .get(&location_ref)
+                .cloned()
+                .unwrap_or_else(|| generated_ref.clone()),
+        ];
         let entity = &emitted.entity;
         if entity.kind != "Location" {
-            continue;
+            chunk.push(Candidate::new(
+                entity.to_value(),
+                parents,
+                Some(location_ref),
+            ));
+            if chunk.len() >= chunk_size {
+                send(std::mem::take(&mut chunk));
+            }
+            return;
         }
         let spec_type = entity
             .spec_str("type")
@@ -53,6 +97,14 @@ pub fn location_run(id: &str, root: &LocationSpec, reader: &dyn LocationReader) 
                 .entry(format!("{spec_type}:{resolved}"))
                 .or_insert_with(|| me.clone());
         }
+        held.push(Candidate::new(
+            entity.to_value(),
+            parents,
+            Some(location_ref),
+        ));
+    });
+    if !chunk.is_empty() {
+        send(chunk);
     }
     let parent = |location: &LocationSpec| {
         parent_of
@@ -62,19 +114,7 @@ pub fn location_run(id: &str, root: &LocationSpec, reader: &dyn LocationReader) 
     };
 
     let mut run = ProducerRun::new(location_producer(id), false);
-    // The generated entity is the catalog's own (always valid) and is served even when reading
-    // its target fails, so that the failure is visible in its `status.items`.
-    let mut generated = Candidate::new(generated.to_value(), Vec::new(), Some(root.to_ref()));
-    generated.failure = Some(Vec::new());
-    run.candidates.push(generated);
-    for emitted in walk.entities {
-        let parents = vec![parent(&emitted.location)];
-        run.candidates.push(Candidate::new(
-            emitted.entity.to_value(),
-            parents,
-            Some(emitted.location.to_ref()),
-        ));
-    }
+    run.candidates = held;
     for error in walk.errors {
         match (error.kind, &error.unprocessed) {
             (WalkErrorKind::Placeholder, Some(unprocessed)) => {
@@ -108,6 +148,19 @@ pub fn location_run(id: &str, root: &LocationSpec, reader: &dyn LocationReader) 
         }
     }
     run
+}
+
+/// The Location entity generated for a registered location. It is the catalog's own (always
+/// valid) and is served even when reading its target fails, so that the failure is visible
+/// in its `status.items`.
+fn generated_candidate(root: &LocationSpec) -> Candidate {
+    let mut generated = Candidate::new(
+        location_entity(root, None).to_value(),
+        Vec::new(),
+        Some(root.to_ref()),
+    );
+    generated.failure = Some(Vec::new());
+    generated
 }
 
 /// A provider's full set of entities (Backstage's `applyMutation({type: 'full'})`): entities it
