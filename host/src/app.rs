@@ -3,8 +3,7 @@
 //! directory directly.
 
 use crate::catalog_access::CatalogBridge;
-use crate::config::Config;
-use crate::config::OrphanStrategySetting;
+use crate::config::{CatalogConfig, Config, OrphanStrategySetting};
 use crate::location_plugins::LocationPlugins;
 use crate::plugins::manager::client_tls_for;
 use crate::plugins::{PluginManager, PluginPolicy};
@@ -12,7 +11,7 @@ use crate::runtime::{EngineSettings, HostServices, Runtime};
 use crate::secrets::SecretStore;
 use anyhow::{Context, Result};
 use portico_catalog::location::{FileReader, Readers};
-use portico_catalog::{Catalog, CatalogOptions, OrphanStrategy};
+use portico_catalog::{Catalog, CatalogOptions, KindRegistry, OrphanStrategy};
 use portico_package::TrustedKeys;
 use portico_storage::{OrgId, SledOptions, SledStorage, Storage};
 use std::path::PathBuf;
@@ -64,7 +63,43 @@ pub fn build_catalog_with_plugins(
     };
     let plugins = LocationPlugins::new();
     let readers = Readers::new().with(reader).with(plugins.clone());
-    Ok((Catalog::new(storage, Arc::new(readers), options), plugins))
+    let catalog = Catalog::new(storage, Arc::new(readers), options);
+    if !config.catalog.kinds.is_empty() {
+        catalog.set_kind_registry(&OrgId::default_org(), kind_registry(&config.catalog)?);
+    }
+    Ok((catalog, plugins))
+}
+
+/// The built-in kinds plus `catalog.kinds`. A schema that cannot be read, parsed or compiled
+/// stops startup naming the config entry and the file: entities must never be checked against
+/// less than the organization asked for.
+pub fn kind_registry(config: &CatalogConfig) -> Result<KindRegistry> {
+    let mut registry = KindRegistry::builtin();
+    for (i, entry) in config.kinds.iter().enumerate() {
+        let file = entry.schema.display();
+        let context = || format!("config key `catalog.kinds[{i}].schema`: {file}");
+        let text = std::fs::read_to_string(&entry.schema).with_context(context)?;
+        // YAML is a superset of JSON: one parser reads both.
+        let schema: serde_json::Value = serde_yaml::from_str(&text).with_context(context)?;
+        match &entry.extends {
+            Some(kind) => {
+                // A misspelt kind would otherwise add rules that never apply.
+                if !registry.kinds().any(|k| &k.kind == kind) {
+                    let known: std::collections::BTreeSet<&str> =
+                        registry.kinds().map(|k| k.kind.as_str()).collect();
+                    anyhow::bail!(
+                        "config key `catalog.kinds[{i}].extends`: no kind {kind:?} to extend (kinds are case-sensitive; known: {})",
+                        known.into_iter().collect::<Vec<_>>().join(", ")
+                    );
+                }
+                registry.extend_kind(kind, schema).with_context(context)?
+            }
+            None => {
+                registry.add_kind(schema).with_context(context)?;
+            }
+        }
+    }
+    Ok(registry)
 }
 
 impl App {

@@ -87,6 +87,22 @@ pub struct CatalogConfig {
     /// How often entity-provider plugins run (`0s`: only on demand, through the admin API).
     #[serde(with = "humantime_serde")]
     pub provider_interval: std::time::Duration,
+    /// The organization's own kinds, and extra rules on existing kinds, as JSON Schema files
+    /// (no code): checked like the built-in kinds' schemas wherever entities are validated.
+    pub kinds: Vec<KindSchemaFile>,
+}
+
+/// One entry of `catalog.kinds`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindSchemaFile {
+    /// A JSON Schema (JSON or YAML; draft-07 like the corpus schemas). Without `extends` it
+    /// defines a kind, and must constrain `kind` and `apiVersion` with `enum` or `const`.
+    pub schema: PathBuf,
+    /// An existing kind (e.g. `Component`) whose entities must also satisfy the schema (e.g.
+    /// a required `spec.costCenter`).
+    #[serde(default)]
+    pub extends: Option<String>,
 }
 
 impl Default for CatalogConfig {
@@ -98,6 +114,7 @@ impl Default for CatalogConfig {
             orphan_strategy: OrphanStrategySetting::Keep,
             history_limit: 20,
             provider_interval: std::time::Duration::from_secs(300),
+            kinds: Vec::new(),
         }
     }
 }
@@ -356,6 +373,11 @@ impl Config {
         for location in &mut self.catalog.locations {
             if location.location_type == "file" {
                 location.target = absolute(Path::new(&location.target)).display().to_string();
+            }
+        }
+        for kind in &mut self.catalog.kinds {
+            if kind.schema.is_relative() {
+                kind.schema = base.join(&kind.schema);
             }
         }
     }

@@ -308,6 +308,60 @@ fn catalog_validate_for_ci_pipelines() {
     );
 }
 
+/// `catalog validate` checks what the server checks: the configured `catalog.kinds`, and
+/// relation fields that are not entity references (after the schema passed).
+#[test]
+fn catalog_validate_uses_the_configured_kinds_and_relation_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cost.json"),
+        r#"{"$id": "AcmeComponent", "properties": {"spec": {"required": ["costCenter"]}}}"#,
+    )
+    .unwrap();
+    let config = dir.path().join("portico.yaml");
+    std::fs::write(
+        &config,
+        "catalog:\n  kinds:\n    - schema: cost.json\n      extends: Component\n",
+    )
+    .unwrap();
+    let descriptor = dir.path().join("catalog-info.yaml");
+    let write = |spec_extra: &str| {
+        std::fs::write(
+            &descriptor,
+            format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: svc}}\nspec: {{type: service, owner: me, lifecycle: production{spec_extra}}}\n"),
+        )
+        .unwrap()
+    };
+    let target = descriptor.to_str().unwrap();
+
+    write("");
+    // Without the config: valid. With it: the organization's rule applies.
+    let out = portico(None, &["catalog", "validate", target]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let out = portico(Some(&config), &["catalog", "validate", target]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("default/svc: /spec must have required property 'costCenter'"),
+        "{}",
+        stdout(&out)
+    );
+
+    write(", costCenter: cc-1");
+    let out = portico(Some(&config), &["catalog", "validate", target]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+
+    // `dependsOn` needs a kind: the catalog refuses the entity, so validate does too.
+    write(", costCenter: cc-1, dependsOn: [artists-db]");
+    let out = portico(Some(&config), &["catalog", "validate", target]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out)
+            .contains("spec.dependsOn: Entity reference \"artists-db\" had missing or empty kind"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 #[test]
 fn catalog_import_registers_a_location_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,6 @@ use super::Cli;
 use crate::app::App;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use portico_catalog::KindRegistry;
 use portico_catalog::LocationSpec;
 use portico_catalog::api::AddLocationRequest;
 use portico_catalog::location::{FileReader, walk_location};
@@ -13,7 +12,7 @@ use std::path::{Path, PathBuf};
 #[derive(Subcommand, Debug)]
 pub enum CatalogCommand {
     /// Validate catalog descriptor files (and the Location targets they reference) as the
-    /// catalog would; exits 1 with every error found.
+    /// catalog would, with the configured `catalog.kinds`; exits 1 with every error found.
     Validate {
         /// catalog-info.yaml files (or Location files such as all.yaml).
         #[arg(required = true)]
@@ -48,7 +47,7 @@ pub enum CatalogCommand {
 
 pub fn run(cli: &Cli, command: &CatalogCommand) -> Result<()> {
     match command {
-        CatalogCommand::Validate { paths } => validate(paths),
+        CatalogCommand::Validate { paths } => validate(cli, paths),
         CatalogCommand::Generate {
             entities,
             out,
@@ -75,8 +74,10 @@ fn generate(size: usize, out: &Path, seed: u64) -> Result<()> {
     Ok(())
 }
 
-fn validate(paths: &[PathBuf]) -> Result<()> {
-    let registry = KindRegistry::builtin();
+fn validate(cli: &Cli, paths: &[PathBuf]) -> Result<()> {
+    // The organization's own kinds (`catalog.kinds`) are checked as the server checks them.
+    let config = super::load_config(cli.config.as_ref())?;
+    let registry = crate::app::kind_registry(&config.catalog)?;
     let mut errors = 0usize;
     let mut entities = 0usize;
     for path in paths {
@@ -100,16 +101,24 @@ fn validate(paths: &[PathBuf]) -> Result<()> {
         }
         for emitted in &walked.entities {
             entities += 1;
-            if let Err(problems) = registry.validate(&emitted.entity.to_value()) {
-                for problem in problems {
-                    errors += 1;
-                    println!(
-                        "{}: {}: {}",
-                        emitted.location.target,
-                        emitted.entity.entity_ref(),
-                        problem.message
-                    );
-                }
+            let mut problems: Vec<String> = match registry.validate(&emitted.entity.to_value()) {
+                Ok(()) => Vec::new(),
+                Err(problems) => problems.into_iter().map(|p| p.message).collect(),
+            };
+            // The catalog refuses an entity whose relation fields are not references (e.g. a
+            // `dependsOn` without a kind), after its schema passed.
+            if problems.is_empty()
+                && let Err(err) = portico_catalog::relations::builtin_relations(&emitted.entity)
+            {
+                problems.push(err.to_string());
+            }
+            for problem in problems {
+                errors += 1;
+                println!(
+                    "{}: {}: {problem}",
+                    emitted.location.target,
+                    emitted.entity.entity_ref(),
+                );
             }
         }
     }
