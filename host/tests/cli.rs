@@ -398,6 +398,106 @@ fn catalog_import_registers_a_location_once() {
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
 }
 
+/// `portico serve` registers `catalog.locations` (relative targets resolved against the
+/// config file) and applies `catalog.orphan_strategy`; a restart refreshes the registered
+/// location instead of adding it again.
+#[test]
+fn serve_registers_configured_locations_with_the_configured_orphan_strategy() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog_dir = dir.path().join("catalog");
+    std::fs::create_dir_all(&catalog_dir).unwrap();
+    let descriptor = catalog_dir.join("all.yaml");
+    let component = |name: &str| {
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name}}}\nspec: {{type: service, owner: team-a, lifecycle: production}}\n"
+        )
+    };
+    std::fs::write(
+        &descriptor,
+        [component("one"), component("two")].join("---\n"),
+    )
+    .unwrap();
+    let port = free_port();
+    let config = dir.path().join("portico.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "server:\n  listen: 127.0.0.1:{port}\nstorage:\n  path: data\nplugins:\n  install_bundled: false\ncatalog:\n  locations:\n    - {{ type: file, target: catalog/all.yaml }}\n  orphan_strategy: delete\n  refresh_interval: 0s\n"
+        ),
+    )
+    .unwrap();
+    let serve = || {
+        Server(
+            Command::new(env!("CARGO_BIN_EXE_portico"))
+                .args(["--config", config.to_str().unwrap(), "serve"])
+                .env("PORTICO_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let base = format!("http://127.0.0.1:{port}/api/catalog");
+    let status = |name: &str| {
+        reqwest::blocking::get(format!("{base}/entities/by-name/component/default/{name}"))
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    // Configured locations are read in the background once the server answers.
+    let wait_for = |name: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while status(name) != 200 {
+            assert!(Instant::now() < deadline, "{name} never served");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let locations = || -> Vec<serde_json::Value> {
+        reqwest::blocking::get(format!("{base}/locations"))
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+
+    let server = serve();
+    wait_ready(&format!("http://127.0.0.1:{port}"));
+    wait_for("one");
+    wait_for("two");
+    let registered = locations();
+    assert_eq!(registered.len(), 1, "{registered:?}");
+    let canonical = descriptor.canonicalize().unwrap();
+    assert_eq!(
+        registered[0]["data"]["target"],
+        canonical.display().to_string()
+    );
+
+    // `two` leaves the file: with orphan_strategy delete, the refresh removes it.
+    std::fs::write(&descriptor, component("one")).unwrap();
+    let refreshed = reqwest::blocking::Client::new()
+        .post(format!("{base}/refresh"))
+        .json(&serde_json::json!({"entityRef": "component:default/one"}))
+        .send()
+        .unwrap();
+    assert_eq!(refreshed.status(), 200);
+    assert_eq!(status("two"), 404);
+    assert_eq!(status("one"), 200);
+    drop(server);
+
+    // Restarted: the same location, read again (a new entity in the file is served).
+    std::fs::write(
+        &descriptor,
+        [component("one"), component("three")].join("---\n"),
+    )
+    .unwrap();
+    let _server = serve();
+    wait_ready(&format!("http://127.0.0.1:{port}"));
+    wait_for("three");
+    assert_eq!(status("two"), 404);
+    let again = locations();
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0]["data"]["id"], registered[0]["data"]["id"]);
+}
+
 #[test]
 fn serve_refuses_a_public_address_without_an_admin_token() {
     let dir = tempfile::tempdir().unwrap();
