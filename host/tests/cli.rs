@@ -278,6 +278,18 @@ fn catalog_validate_for_ci_pipelines() {
         stdout(&out)
     );
 
+    // all.yaml: the 7 Location files and the 33 entities they list. The three APIs whose
+    // `$text` is a github.com URL are checked with a stand-in definition, and the URLs listed.
+    let out = portico(None, &["catalog", "validate", &corpus("examples/all.yaml")]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("40 entities valid"), "{text}");
+    assert_eq!(text.matches("was not fetched").count(), 3, "{text}");
+    assert!(
+        text.contains("note: https://github.com/APIs-guru/openapi-directory/blob/main/APIs/archive.org/search/1.0.0/openapi.yaml was not fetched"),
+        "{text}"
+    );
+
     let out = portico(
         None,
         &[
@@ -308,8 +320,9 @@ fn catalog_validate_for_ci_pipelines() {
     );
 }
 
-/// `catalog validate` checks what the server checks: the configured `catalog.kinds`, and
-/// relation fields that are not entity references (after the schema passed).
+/// `catalog validate` checks what the server checks: the configured `catalog.kinds`, relation
+/// fields that are not entity references (after the schema passed), and entities whose
+/// placeholders point at URLs it does not fetch.
 #[test]
 fn catalog_validate_uses_the_configured_kinds_and_relation_rules() {
     let dir = tempfile::tempdir().unwrap();
@@ -349,6 +362,43 @@ fn catalog_validate_uses_the_configured_kinds_and_relation_rules() {
     write(", costCenter: cc-1");
     let out = portico(Some(&config), &["catalog", "validate", target]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+
+    // A URL placeholder is not fetched, but the rest of its entity is still checked; a `url`
+    // Location target is noted, not followed.
+    std::fs::write(
+        &descriptor,
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: remote}\nspec: {type: openapi, owner: me, lifecycle: production, definition: {$text: 'https://example.com/openapi.yaml'}}\n---\napiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: more}\nspec: {type: url, target: 'https://example.com/catalog-info.yaml'}\n",
+    )
+    .unwrap();
+    let out = portico(Some(&config), &["catalog", "validate", target]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("2 entities valid"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("note: https://example.com/openapi.yaml was not fetched"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("note: https://example.com/catalog-info.yaml was not fetched"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(
+        &descriptor,
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: remote}\nspec: {type: openapi, lifecycle: production, definition: {$text: 'https://example.com/openapi.yaml'}}\n",
+    )
+    .unwrap();
+    let out = portico(Some(&config), &["catalog", "validate", target]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("must have required property 'owner'"),
+        "{}",
+        stdout(&out)
+    );
 
     // `dependsOn` needs a kind: the catalog refuses the entity, so validate does too.
     write(", costCenter: cc-1, dependsOn: [artists-db]");
