@@ -135,6 +135,46 @@ fn component_provides_apis_default_to_api_kind() {
 }
 
 #[test]
+fn component_consumes_apis_both_ways() {
+    let entity = corpus_entity("examples/components/wayback-search-component.yaml");
+    assert_eq!(
+        triples(&builtin_relations(&entity).unwrap()),
+        expect(&[
+            (
+                "component:default/wayback-search",
+                "ownedBy",
+                "group:default/team-a"
+            ),
+            (
+                "group:default/team-a",
+                "ownerOf",
+                "component:default/wayback-search"
+            ),
+            (
+                "component:default/wayback-search",
+                "providesApi",
+                "api:default/wayback-search"
+            ),
+            (
+                "api:default/wayback-search",
+                "apiProvidedBy",
+                "component:default/wayback-search"
+            ),
+            (
+                "component:default/wayback-search",
+                "consumesApi",
+                "api:default/wayback-archive"
+            ),
+            (
+                "api:default/wayback-archive",
+                "apiConsumedBy",
+                "component:default/wayback-search"
+            ),
+        ])
+    );
+}
+
+#[test]
 fn users_and_groups_use_their_own_namespace_by_default() {
     let team_a = corpus_entities("examples/acme/team-a-group.yaml");
     let dev_guest = team_a
