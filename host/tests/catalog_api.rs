@@ -82,6 +82,35 @@ async fn errors_use_backstages_body_and_status() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["name"], "InputError");
 
+    // A query parameter of the wrong type: 400 naming the parameter.
+    for (method, path, parameter) in [
+        ("GET", "entities?limit=-1", "limit"),
+        (
+            "GET",
+            "entities/by-query?filter=kind=api&offset=ten",
+            "offset",
+        ),
+        ("POST", "locations?dryRun=maybe", "dryRun"),
+    ] {
+        let r = client
+            .request(
+                method.parse().unwrap(),
+                format!("http://{addr}/api/catalog/{path}"),
+            )
+            .json(&serde_json::json!({"type": "file", "target": "/nowhere.yaml"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["name"], "InputError", "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("Invalid query parameter {parameter}: ")),
+            "{path}: {message}"
+        );
+    }
+
     // A file outside catalog.file_root is never read, even when registered.
     let outside = tempfile::tempdir().unwrap();
     let file = outside.path().join("catalog-info.yaml");

@@ -109,10 +109,14 @@ impl Ctx {
     }
 
     fn query<T: DeserializeOwned>(&self, raw: Option<&str>) -> Result<T, ApiFailure> {
-        serde_html_form::from_str(raw.unwrap_or_default()).map_err(|e| {
-            self.fail(CatalogError::Input(format!(
-                "invalid query parameters: {e}"
-            )))
+        let form = serde_html_form::Deserializer::from_bytes(raw.unwrap_or_default().as_bytes());
+        serde_path_to_error::deserialize(form).map_err(|e| {
+            // Name the parameter (`limit`, `dryRun`, ...): the parser's own message does not.
+            let message = match e.path().to_string() {
+                path if path == "." => format!("invalid query parameters: {}", e.inner()),
+                path => format!("Invalid query parameter {path}: {}", e.inner()),
+            };
+            self.fail(CatalogError::Input(message))
         })
     }
 
