@@ -449,10 +449,11 @@ fn catalog_import_registers_a_location_once() {
 }
 
 /// `portico serve` registers `catalog.locations` (relative targets resolved against the
-/// config file) and applies `catalog.orphan_strategy`; a restart refreshes the registered
-/// location instead of adding it again.
+/// config file), applies `catalog.orphan_strategy`, reads locations again every
+/// `catalog.refresh_interval`; a restart refreshes the registered location instead of adding
+/// it again.
 #[test]
-fn serve_registers_configured_locations_with_the_configured_orphan_strategy() {
+fn serve_reads_configured_locations_with_their_orphan_strategy_and_interval() {
     let dir = tempfile::tempdir().unwrap();
     let catalog_dir = dir.path().join("catalog");
     std::fs::create_dir_all(&catalog_dir).unwrap();
@@ -472,7 +473,7 @@ fn serve_registers_configured_locations_with_the_configured_orphan_strategy() {
     std::fs::write(
         &config,
         format!(
-            "server:\n  listen: 127.0.0.1:{port}\nstorage:\n  path: data\nplugins:\n  install_bundled: false\ncatalog:\n  locations:\n    - {{ type: file, target: catalog/all.yaml }}\n  orphan_strategy: delete\n  refresh_interval: 0s\n"
+            "server:\n  listen: 127.0.0.1:{port}\nstorage:\n  path: data\nplugins:\n  install_bundled: false\ncatalog:\n  locations:\n    - {{ type: file, target: catalog/all.yaml }}\n  orphan_strategy: delete\n  refresh_interval: 1s\n"
         ),
     )
     .unwrap();
@@ -546,6 +547,19 @@ fn serve_registers_configured_locations_with_the_configured_orphan_strategy() {
     let again = locations();
     assert_eq!(again.len(), 1, "{again:?}");
     assert_eq!(again[0]["data"]["id"], registered[0]["data"]["id"]);
+
+    // Every `refresh_interval` (1s here) the location is read again without being asked.
+    std::fs::write(
+        &descriptor,
+        [component("one"), component("four")].join("---\n"),
+    )
+    .unwrap();
+    wait_for("four");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while status("three") != 404 {
+        assert!(Instant::now() < deadline, "three never deleted");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
