@@ -180,3 +180,128 @@ async fn a_provider_without_its_http_grant_fails_cleanly() {
     let events = host.runtime.services().events.recent("test-provider");
     assert!(events.iter().any(|e| e.kind == "denied"), "{events:?}");
 }
+
+/// A source that counts requests and holds each one until the test releases them, then
+/// answers 500.
+async fn stuck_failing_source(
+    release: tokio::sync::watch::Receiver<bool>,
+    received: Arc<std::sync::atomic::AtomicUsize>,
+    answered: Arc<std::sync::atomic::AtomicUsize>,
+) -> std::net::SocketAddr {
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use std::sync::atomic::Ordering;
+    let app = axum::Router::new().route(
+        "/entities",
+        get(move || {
+            let (mut release, received, answered) =
+                (release.clone(), received.clone(), answered.clone());
+            async move {
+                received.fetch_add(1, Ordering::SeqCst);
+                let _ = release.wait_for(|released| *released).await;
+                answered.fetch_add(1, Ordering::SeqCst);
+                (StatusCode::INTERNAL_SERVER_ERROR, "down")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// Waits (a minute at most) until exactly `expected` components are served.
+async fn served_soon(addr: std::net::SocketAddr, expected: &[&str]) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let served = names(addr).await;
+        if served == expected {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waiting for {expected:?}, served {served:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The scheduler runs every provider in its own task: while one provider's source is stuck
+/// (its run still waiting), another's run is applied, and the stuck one's eventual failure
+/// leaves the other's entities served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_or_failing_provider_never_holds_up_another() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let received = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicUsize::new(0));
+    let (release, released) = tokio::sync::watch::channel(false);
+    let stuck_addr = stuck_failing_source(released, received.clone(), answered.clone()).await;
+    let listed = Arc::new(Mutex::new(Some(vec![component("healthy")])));
+    let healthy_addr = source(listed.clone()).await;
+    let mut settings = common::settings_with_config(
+        "test-provider",
+        json!({ "url": format!("http://{stuck_addr}/entities") }),
+    );
+    settings.extend(common::settings_with_config(
+        "test-provider-b",
+        json!({ "url": format!("http://{healthy_addr}/entities") }),
+    ));
+    let host = TestHost::with_policy(PluginPolicy {
+        default_limits: common::test_limits(),
+        settings,
+        ..PluginPolicy::default()
+    });
+    install(&host.manager);
+    // The same component under another id: a second, independent provider.
+    let manifest =
+        std::fs::read_to_string(common::repo_root().join("plugins/test-provider/plugin.toml"))
+            .unwrap()
+            .replacen("id = \"test-provider\"", "id = \"test-provider-b\"", 1);
+    let second = portico_package::pack(&std::fs::read(TEST_PROVIDER).unwrap(), &manifest).unwrap();
+    host.manager
+        .install(
+            &second,
+            &InstallOptions {
+                expected_sha256: None,
+                grants: GrantChoice::Specs(vec!["http:127.0.0.1:*".into()]),
+            },
+        )
+        .unwrap();
+    let addr = host.serve().await;
+    portico::providers::spawn_scheduler(
+        host.runtime.clone(),
+        host.catalog.clone(),
+        OrgId::default_org(),
+        std::time::Duration::from_millis(500),
+    );
+
+    served_soon(addr, &["healthy"]).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while received.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stuck provider never ran"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The stuck provider is now waiting; the healthy one's next runs are still applied.
+    *listed.lock().unwrap() = Some(vec![component("healthy"), component("second")]);
+    served_soon(addr, &["healthy", "second"]).await;
+    assert_eq!(
+        answered.load(Ordering::SeqCst),
+        0,
+        "the stuck source must still be waiting when the other provider's runs are applied"
+    );
+    // The stuck provider's runs fail once answered; the healthy one's entities stay.
+    release.send(true).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while answered.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stuck source never answered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(names(addr).await, ["healthy", "second"]);
+}
