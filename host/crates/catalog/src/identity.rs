@@ -1,4 +1,4 @@
-//! Identity and change detection: `metadata.uid` (a random UUID v4, as Backstage generates),
+//! Identity and change detection: `metadata.uid` (a time-ordered UUID v7; see [`new_uid`]),
 //! `metadata.etag` (an opaque string that changes with the content) and a stable content hash.
 //!
 //! The content hash is SHA-256 over a canonical JSON form (object keys sorted, no whitespace), so
@@ -10,9 +10,13 @@ use sha2::{Digest, Sha256};
 
 use crate::entity::Entity;
 
-/// A fresh `metadata.uid`: a random UUID v4 in its hyphenated lowercase form.
+/// A fresh `metadata.uid`: a UUID v7 (RFC 9562) in its hyphenated lowercase form. Backstage
+/// generates v4 and treats uids as opaque; v7 is as unique and unguessable (74 random bits)
+/// but ordered by creation time, so the store, which keys entities by uid, appends new
+/// entities at the end of its tree instead of touching a random leaf for each (at 1,000,000
+/// entities most leaves are no longer cached, and each random insert paged one in).
 pub fn new_uid() -> String {
-    uuid::Uuid::new_v4().to_string()
+    uuid::Uuid::now_v7().to_string()
 }
 
 /// SHA-256 (hex) of the canonical JSON form of `value`.

@@ -284,8 +284,11 @@ fn generated_location_entities_and_refs() {
 fn uid_etag_and_content_hash() {
     let a = new_uid();
     assert_eq!(a.len(), 36);
-    assert_eq!(a.as_bytes()[14], b'4', "UUID version 4: {a}");
-    assert_ne!(a, new_uid());
+    assert_eq!(a.as_bytes()[14], b'7', "UUID version 7: {a}");
+    // Time-ordered: later uids sort after earlier ones (the store appends new entities).
+    let later: Vec<String> = (0..1000).map(|_| new_uid()).collect();
+    assert!(later.windows(2).all(|w| w[0] < w[1]), "not increasing");
+    assert!(a < later[0]);
 
     let v1 = json!({"b": 1, "a": {"y": [1, 2], "x": "s"}});
     let v2: serde_json::Value =

@@ -33,8 +33,9 @@ use crate::validation::KindRegistry;
 pub const MAX_LOCATION_DEPTH: usize = 32;
 /// Most locations read in one walk.
 pub const MAX_LOCATIONS: usize = 10_000;
-/// Most entities emitted by one walk.
-pub const MAX_ENTITIES: usize = 1_000_000;
+/// Most entities emitted by one walk (a bound on the walk's bookkeeping: the entities
+/// themselves are streamed, see [`walk_location_into`]).
+pub const MAX_ENTITIES: usize = 5_000_000;
 
 /// An entity read during a walk, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +141,7 @@ fn walk<'a>(
         result: WalkResult::default(),
         visited: HashSet::new(),
         emitted: HashMap::new(),
+        emitters: Vec::new(),
         sink,
     };
     walker.visit(root, &mut Vec::new());
@@ -152,8 +154,10 @@ struct Walker<'a> {
     registry: KindRegistry,
     result: WalkResult,
     visited: HashSet<(String, String)>,
-    /// Every entity emitted so far, with the location that emitted it first.
-    emitted: HashMap<String, LocationSpec>,
+    /// Every entity emitted so far, with the location that emitted it first (an index into
+    /// `emitters`: one copy of each location, not one per entity).
+    emitted: HashMap<String, u32>,
+    emitters: Vec<LocationSpec>,
     sink: Option<&'a mut dyn FnMut(EmittedEntity)>,
 }
 
@@ -366,6 +370,7 @@ impl Walker<'_> {
         };
         let key = reference.stringify();
         if let Some(first) = self.emitted.get(&key) {
+            let first = &self.emitters[*first as usize];
             let message = format!(
                 "Detected conflicting entityRef {key} already referenced by {first} and now also {location}"
             );
@@ -382,7 +387,10 @@ impl Walker<'_> {
             );
             return;
         }
-        self.emitted.insert(key, location.clone());
+        if self.emitters.last() != Some(location) {
+            self.emitters.push(location.clone());
+        }
+        self.emitted.insert(key, (self.emitters.len() - 1) as u32);
         let targets = if follow && entity.kind == "Location" {
             location_targets(&entity, location)
         } else {

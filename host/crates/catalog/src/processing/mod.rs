@@ -656,6 +656,12 @@ impl Engine<'_> {
             if deleted_refs.contains(source.as_str()) {
                 continue;
             }
+            if !restitch_now && !by_ref.contains_key(source) {
+                // Another stored entity whose relations changed: re-stitched at the end of
+                // the run, once, when later chunks may have changed it again.
+                state.deferred.insert(source.clone());
+                continue;
+            }
             let mut set: BTreeSet<(String, String, String)> = if any_relations {
                 self.store
                     .relations_from(org, source)?
@@ -679,12 +685,7 @@ impl Engine<'_> {
                 .map(|(t, g)| json!({"type": t, "targetRef": g}))
                 .collect();
             if !by_ref.contains_key(source) {
-                // Another stored entity whose relations changed: re-stitch it (at the end of
-                // the run, when more chunks may change it again).
-                if !restitch_now {
-                    state.deferred.insert(source.clone());
-                    continue;
-                }
+                // Another stored entity whose relations changed: re-stitch it.
                 let Some(uid) = self.store.uid_by_ref(org, source)? else {
                     continue;
                 };
