@@ -225,6 +225,8 @@ impl Engine<'_> {
         let lock = self.store.write_lock(org);
         let _guard = lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut state = RunState::default();
+        // Entities whose re-stitch an earlier run could not finish (a crash, a failed write).
+        state.deferred.extend(self.store.stitch_tickets(org)?);
         let no_parent_errors = HashMap::new();
         for chunk in chunks {
             let changes = self.decide(org, producer, chunk, &no_parent_errors, &mut state)?;
@@ -652,9 +654,15 @@ impl Engine<'_> {
 
         let any_relations = self.store.has_relations(org)?;
         let mut relations_of: HashMap<String, Vec<Value>> = HashMap::new();
+        // Stored entities this commit makes stale: ticketed in its first batch, the tickets
+        // closed in its last one when they are re-stitched here, else at the end of the run.
+        let mut tickets: Vec<String> = Vec::new();
         for source in &affected {
             if deleted_refs.contains(source.as_str()) {
                 continue;
+            }
+            if !by_ref.contains_key(source) {
+                tickets.push(source.clone());
             }
             if !restitch_now && !by_ref.contains_key(source) {
                 // Another stored entity whose relations changed: re-stitched at the end of
@@ -731,6 +739,9 @@ impl Engine<'_> {
 
         let timestamp = now_rfc3339();
         let mut ws = WriteSet::new(org, self.history_limit);
+        for source in &tickets {
+            ws.put_stitch_ticket(source);
+        }
         let mut jobs: Vec<(String, Upsert, Vec<Value>, u64)> = Vec::with_capacity(by_ref.len());
         for (entity_ref, u) in by_ref {
             let relations = relations_of.remove(&entity_ref).unwrap_or_default();
@@ -811,6 +822,11 @@ impl Engine<'_> {
         }
         for pending in &pendings {
             ws.put_pending(pending)?;
+        }
+        if restitch_now {
+            for source in &tickets {
+                ws.delete_stitch_ticket(source);
+            }
         }
         self.store.apply(ws)
     }

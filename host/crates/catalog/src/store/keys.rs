@@ -9,6 +9,7 @@
 //! | `t`    | `t\0<type>:<target>`                  | location id                        |
 //! | `h`    | `h\0<entity ref>\0<revision, 20 digits>` | [`super::HistoryEntry`] (JSON)  |
 //! | `f`    | `f\0<entity ref>`                     | [`super::PendingRecord`] (JSON)    |
+//! | `s`    | `s\0<entity ref>`                     | nothing: its `relations` may be stale (a stitch ticket) |
 //!
 //! The ref → uid index, search postings, relations and producer membership are derived in memory (see
 //! [`super::index`]). Key parts containing `\0` are never written.
@@ -61,3 +62,4 @@ pub const LOCATION: u8 = b'l';
 pub const LOCATION_TARGET: u8 = b't';
 pub const HISTORY: u8 = b'h';
 pub const PENDING: u8 = b'f';
+pub const STITCH: u8 = b's';

@@ -594,6 +594,15 @@ impl Store {
             .map(|(_, v)| Ok(serde_json::from_slice(&v)?))
             .collect()
     }
+
+    /// Entity refs whose stitch tickets are still open (see [`WriteSet::put_stitch_ticket`]).
+    pub fn stitch_tickets(&self, org: &OrgId) -> StoreResult<Vec<String>> {
+        Ok(self
+            .scan(org, &prefix(STITCH, &[]))?
+            .into_iter()
+            .filter_map(|(k, _)| split(&k).first().map(|part| text(part)))
+            .collect())
+    }
 }
 
 /// The first key after every key starting with `prefix`.
@@ -771,6 +780,23 @@ impl WriteSet {
                 .push(IndexOp::Pending(pending.entity_ref.clone(), true));
         }
         Ok(())
+    }
+
+    /// Records durably that `entity_ref`'s `relations` may be stale: written in the same batch
+    /// as (or before) the relation changes that make them stale, removed in the batch that
+    /// re-stitches the entity, so that a crash or a failed write in between leaves a ticket the
+    /// next run picks up instead of relations nothing would ever correct.
+    pub fn put_stitch_ticket(&mut self, entity_ref: &str) {
+        if clean(entity_ref) {
+            self.put(key(STITCH, &[entity_ref.as_bytes()]), Vec::new());
+        }
+    }
+
+    /// Closes a stitch ticket (see [`Self::put_stitch_ticket`]).
+    pub fn delete_stitch_ticket(&mut self, entity_ref: &str) {
+        if clean(entity_ref) {
+            self.delete(key(STITCH, &[entity_ref.as_bytes()]));
+        }
     }
 
     /// Removes a pending failure.
