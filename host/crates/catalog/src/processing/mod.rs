@@ -197,8 +197,9 @@ type RelDelta = HashMap<String, Vec<(String, String, String)>>;
 /// Largest write set applied at once; larger runs are split at entity boundaries.
 const MAX_BATCH_OPS: usize = 20_000;
 
-/// Entity changes built (in parallel) and applied together.
-const BUILD_CHUNK: usize = 2_000;
+/// Entity changes built (in parallel) and applied together; while one part is written the
+/// next is built, so a chunk is split into several parts.
+const BUILD_CHUNK: usize = 500;
 
 /// Entities re-stitched at once at the end of a run.
 const RESTITCH_BATCH: usize = 2_000;
