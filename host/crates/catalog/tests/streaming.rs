@@ -60,6 +60,56 @@ fn served(catalog: &Catalog) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// What the search indexes answer: refs matching each of a set of filters, for every kind,
+/// type, owner and relation target in `catalog` (so a re-stitch that lost or kept a stale
+/// posting shows).
+fn index_answers(
+    catalog: &Catalog,
+    expected: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Vec<String>> {
+    let mut filters: Vec<String> = Vec::new();
+    for entity in expected.values() {
+        filters.push(format!("kind={}", entity["kind"].as_str().unwrap()));
+        if let Some(t) = entity["spec"]["type"].as_str() {
+            filters.push(format!("spec.type={t}"));
+        }
+        filters.push(format!(
+            "metadata.name={}",
+            entity["metadata"]["name"].as_str().unwrap()
+        ));
+        for relation in entity["relations"].as_array().unwrap() {
+            filters.push(format!(
+                "relations.{}={}",
+                relation["type"].as_str().unwrap().to_lowercase(),
+                relation["targetRef"].as_str().unwrap()
+            ));
+        }
+    }
+    filters.sort();
+    filters.dedup();
+    filters
+        .into_iter()
+        .map(|filter| {
+            let mut refs: Vec<String> = catalog
+                .entities(
+                    &OrgId::default_org(),
+                    &EntitiesRequest {
+                        filter: vec![filter.clone()],
+                        fields: vec!["kind".into(), "metadata.name".into()],
+                        ..Default::default()
+                    },
+                )
+                .unwrap()
+                .entities
+                .iter()
+                .map(|e| format!("{}/{}", e["kind"], e["metadata"]["name"]))
+                .collect();
+            refs.sort();
+            (filter, refs)
+        })
+        .collect()
+}
+
 fn assert_same_catalog(
     expected: &BTreeMap<String, Value>,
     actual: &BTreeMap<String, Value>,
@@ -112,6 +162,8 @@ fn a_synthetic_catalog_read_in_small_chunks_is_stored_as_if_read_at_once() {
     add(&at_once, &root);
     let expected = served(&at_once);
     assert!(expected.len() > 600, "{}", expected.len());
+    let expected_answers = index_answers(&at_once, &expected);
+    assert!(expected_answers.len() > 1_000, "{}", expected_answers.len());
     let relations: usize = expected
         .values()
         .map(|e| e["relations"].as_array().unwrap().len())
@@ -125,6 +177,10 @@ fn a_synthetic_catalog_read_in_small_chunks_is_stored_as_if_read_at_once() {
         // The generated Location entity is named after the target, not the location id.
         assert_same_catalog(&expected, &actual, &format!("chunks of {chunk}"));
         assert_one_creation_each(&chunked);
+        let answers = index_answers(&chunked, &expected);
+        for (filter, refs) in &expected_answers {
+            assert_eq!(refs, &answers[filter], "chunks of {chunk}: filter {filter}");
+        }
 
         let again = chunked
             .refresh_location(&OrgId::default_org(), &id)

@@ -165,6 +165,9 @@ struct Upsert {
     /// A re-stitch of an entity this run created: rewrites that creation (same revision,
     /// same history entry) instead of adding a revision.
     rewrites_creation: bool,
+    /// A re-stitch: only `relations` (and the etag) differ from the stored version, so only
+    /// the relation postings are compared.
+    relations_only: bool,
 }
 
 /// Entity changes to write together.
@@ -287,6 +290,7 @@ impl Engine<'_> {
                         history_producer: producer.to_owned(),
                         good: record.good,
                         rewrites_creation: false,
+                        relations_only: false,
                         old: Some((record, old)),
                     },
                 ));
@@ -377,6 +381,7 @@ impl Engine<'_> {
                             history_producer: producer.to_owned(),
                             good: record.good,
                             rewrites_creation: false,
+                            relations_only: false,
                             old: Some((record, old)),
                         }
                     } else {
@@ -393,6 +398,7 @@ impl Engine<'_> {
                             history_producer: producer.to_owned(),
                             good: !failed,
                             rewrites_creation: false,
+                            relations_only: false,
                             old: Some((record, old)),
                         }
                     };
@@ -428,6 +434,7 @@ impl Engine<'_> {
                             history_producer: producer.to_owned(),
                             good: !failed,
                             rewrites_creation: false,
+                            relations_only: false,
                         },
                     ));
                 }
@@ -698,7 +705,9 @@ impl Engine<'_> {
                 let Some(uid) = self.store.uid_by_ref(org, source)? else {
                     continue;
                 };
-                let Some((record, old)) = self.load(org, &uid)? else {
+                // Only its relations (and so its etag) change: its spec's own relations stay
+                // as stored, so they are not derived again (`emits` empty on both sides).
+                let Some((record, old)) = self.store.record_and_entity(org, &uid)? else {
                     continue;
                 };
                 if old.get("relations") == Some(&Value::Array(relations.clone())) {
@@ -731,6 +740,7 @@ impl Engine<'_> {
                         },
                         good: record.good,
                         rewrites_creation,
+                        relations_only: true,
                         old: Some((record, old)),
                     },
                 );
@@ -973,8 +983,12 @@ fn build(
         None => entry.diff_is_served = true,
     }
     let history = serde_json::to_vec(&entry)?;
-    let new_postings = crate::store::postings(&value);
-    let old = u.old.map(|(r, v)| (r, crate::store::postings(&v)));
+    let postings = match u.relations_only {
+        true => crate::store::search::relation_postings,
+        false => crate::store::postings,
+    };
+    let new_postings = postings(&value);
+    let old = u.old.map(|(r, v)| (r, postings(&v)));
     Ok(Built {
         record,
         old,

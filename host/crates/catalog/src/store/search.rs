@@ -57,6 +57,19 @@ pub fn postings(entity: &Value) -> BTreeSet<Posting> {
         raw.push(("metadata.namespace".into(), namespace));
     }
     raw.push(("metadata.uid".into(), text(meta.and_then(|m| m.get("uid")))));
+    push_relations(entity, &mut raw);
+    normalize(raw)
+}
+
+/// The `relations.<type>` postings of an entity: all that differs between two versions of an
+/// entity that only a re-stitch changed (the etag is not indexed).
+pub fn relation_postings(entity: &Value) -> BTreeSet<Posting> {
+    let mut raw = Vec::new();
+    push_relations(entity, &mut raw);
+    normalize(raw)
+}
+
+fn push_relations(entity: &Value, raw: &mut Vec<(String, Option<String>)>) {
     if let Some(Value::Array(relations)) = entity.get("relations") {
         for relation in relations {
             if let (Some(t), Some(target)) = (
@@ -67,6 +80,10 @@ pub fn postings(entity: &Value) -> BTreeSet<Posting> {
             }
         }
     }
+}
+
+/// Lowercased, length-checked postings, deduplicated.
+fn normalize(raw: Vec<(String, Option<String>)>) -> BTreeSet<Posting> {
     raw.into_iter()
         .filter_map(|(key, value)| {
             let key = key.to_lowercase();
