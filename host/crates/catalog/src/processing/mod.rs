@@ -64,6 +64,31 @@ impl Candidate {
     }
 }
 
+/// A candidate held back until the rest of its run is written, kept as compact JSON.
+#[derive(Debug, Clone)]
+pub struct HeldCandidate {
+    json: Box<[u8]>,
+    parents: Vec<String>,
+    source_location: Option<String>,
+}
+
+impl HeldCandidate {
+    /// Holds `value` (serialized) with where it came from.
+    pub fn new(value: &Value, parents: Vec<String>, source_location: Option<String>) -> Self {
+        HeldCandidate {
+            json: serde_json::to_vec(value).unwrap_or_default().into(),
+            parents,
+            source_location,
+        }
+    }
+
+    /// The candidate again.
+    pub fn into_candidate(self) -> Candidate {
+        let value = serde_json::from_slice(&self.json).unwrap_or(Value::Null);
+        Candidate::new(value, self.parents, self.source_location)
+    }
+}
+
 /// Everything one producer emitted in one refresh.
 #[derive(Debug, Clone, Default)]
 pub struct ProducerRun {
@@ -74,6 +99,11 @@ pub struct ProducerRun {
     pub eager: bool,
     /// The entities.
     pub candidates: Vec<Candidate>,
+    /// Entities that others' relations usually point at (groups, users, systems, ...), held
+    /// back by a streamed run and processed after its chunks and before `candidates`, so that
+    /// the relations pointing at them are known when they are first written (see
+    /// [`Engine::run_streamed`]).
+    pub later: Vec<HeldCandidate>,
     /// Errors of a location step, keyed by the entity that emitted the location.
     pub parent_errors: HashMap<String, Vec<Value>>,
     /// Locations that failed to read: entities previously read from them are kept as they are.
@@ -204,6 +234,9 @@ const MAX_BATCH_OPS: usize = 20_000;
 /// next is built, so a chunk is split into several parts.
 const BUILD_CHUNK: usize = 500;
 
+/// Held-back entities ([`ProducerRun::later`]) processed at once.
+const LATER_CHUNK: usize = 2_000;
+
 /// Entities re-stitched at once at the end of a run.
 const RESTITCH_BATCH: usize = 2_000;
 
@@ -236,7 +269,20 @@ impl Engine<'_> {
             let changes = self.decide(org, producer, chunk, &no_parent_errors, &mut state)?;
             self.commit(org, changes, producer, &mut state, None)?;
         }
-        let run = tail();
+        let mut run = tail();
+        let mut later = std::mem::take(&mut run.later).into_iter();
+        loop {
+            let part: Vec<Candidate> = later
+                .by_ref()
+                .take(LATER_CHUNK)
+                .map(HeldCandidate::into_candidate)
+                .collect();
+            if part.is_empty() {
+                break;
+            }
+            let changes = self.decide(org, producer, part, &no_parent_errors, &mut state)?;
+            self.commit(org, changes, producer, &mut state, None)?;
+        }
         let mut errors = run.messages.clone();
         errors.append(&mut state.report.errors);
         state.report.errors = errors;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::status::walk_item;
-use super::{Candidate, ProducerRun};
+use super::{Candidate, HeldCandidate, ProducerRun};
 use crate::location::walk::WalkErrorKind;
 use crate::location::walk::walk_location_into;
 use crate::location::{
@@ -32,12 +32,17 @@ pub fn location_run(id: &str, root: &LocationSpec, reader: &dyn LocationReader) 
     // The generated entity first, then the entities in the order they were read, then the
     // failures (so that an entity read fine elsewhere wins over its failed duplicate).
     let held = std::mem::take(&mut run.candidates);
+    let later: Vec<Candidate> = std::mem::take(&mut run.later)
+        .into_iter()
+        .map(HeldCandidate::into_candidate)
+        .collect();
     let (failed, read): (Vec<Candidate>, Vec<Candidate>) =
         held.into_iter().skip(1).partition(|c| c.failure.is_some());
     let mut candidates = Vec::with_capacity(streamed.len() + read.len() + failed.len() + 1);
     candidates.push(generated_candidate(root));
     candidates.extend(read);
     candidates.extend(streamed);
+    candidates.extend(later);
     candidates.extend(failed);
     run.candidates = candidates;
     run
@@ -61,6 +66,7 @@ pub fn stream_location_run(
     let mut parent_of: HashMap<String, String> = HashMap::new();
     parent_of.insert(root.to_ref(), generated_ref.clone());
     let mut held = vec![generated_candidate(root)];
+    let mut later = Vec::new();
     let mut chunk = Vec::new();
     let walk = walk_location_into(root, reader, &mut |emitted| {
         let location_ref = emitted.location.to_ref();
@@ -71,6 +77,14 @@ pub fn stream_location_run(
                 .unwrap_or_else(|| generated_ref.clone()),
         ];
         let entity = &emitted.entity;
+        if TARGET_KINDS.contains(&entity.kind.as_str()) {
+            later.push(HeldCandidate::new(
+                &entity.to_value(),
+                parents,
+                Some(location_ref),
+            ));
+            return;
+        }
         if entity.kind != "Location" {
             chunk.push(Candidate::new(
                 entity.to_value(),
@@ -115,6 +129,7 @@ pub fn stream_location_run(
 
     let mut run = ProducerRun::new(location_producer(id), false);
     run.candidates = held;
+    run.later = later;
     for error in walk.errors {
         match (error.kind, &error.unprocessed) {
             (WalkErrorKind::Placeholder, Some(unprocessed)) => {
@@ -149,6 +164,12 @@ pub fn stream_location_run(
     }
     run
 }
+
+/// Kinds that other entities' relations usually point at (owners, members, systems, domains,
+/// APIs, resources). A streamed run holds them back until the rest is written, so that they are
+/// written once with their relations complete instead of being re-stitched after the entities
+/// pointing at them; any kind may still be re-stitched (components depending on components).
+const TARGET_KINDS: &[&str] = &["Group", "User", "Domain", "System", "API", "Resource"];
 
 /// The Location entity generated for a registered location. It is the catalog's own (always
 /// valid) and is served even when reading its target fails, so that the failure is visible
