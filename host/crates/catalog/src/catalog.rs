@@ -351,7 +351,7 @@ impl Catalog {
         let chunk_size = self.options.stream_chunk.max(1);
         let report = std::thread::scope(|scope| {
             let (sender, chunks) = std::sync::mpsc::sync_channel(1);
-            let walk = scope.spawn(move || {
+            let walk = crate::processing::spawn_named(scope, "catalog-walk", move || {
                 stream_location_run(id, &spec, &reader, chunk_size, &mut |chunk| {
                     // A closed channel means processing failed; the walk just finishes.
                     let _ = sender.send(chunk);

@@ -24,7 +24,9 @@ use crate::entity::{Entity, EntityMeta};
 use crate::location::ANNOTATION_ORPHAN;
 use crate::relations::RelationRules;
 use crate::store::history::{HistoryEntry, diff, now_rfc3339};
-use crate::store::{EntityRecord, PendingRecord, Store, StoreResult, WriteSet};
+use crate::store::{
+    EntityRecord, IndexChanges, PendingRecord, PreparedEntity, Store, StoreResult, WriteSet,
+};
 use crate::validation::{KindRegistry, apply_default_namespace};
 
 /// What happens to an entity its producer no longer emits (Backstage's `orphanStrategy`).
@@ -800,12 +802,21 @@ impl Engine<'_> {
             ws.put_stitch_ticket(source);
         }
         let mut jobs: Vec<(String, Upsert, Vec<Value>, u64)> = Vec::with_capacity(by_ref.len());
+        let mut clears: HashSet<String> = HashSet::new();
         for (entity_ref, u) in by_ref {
             let relations = relations_of.remove(&entity_ref).unwrap_or_default();
             let revision = match &u.old {
                 Some((record, _)) if u.rewrites_creation => record.revision,
                 Some((record, _)) => record.revision + 1,
-                None => self.store.tombstone(org, &entity_ref)?.unwrap_or(0) + 1,
+                None => {
+                    // A creation clears the ref's tombstone and pending failure; looked up
+                    // here, while the index is current (the writes below run behind).
+                    let tombstone = self.store.tombstone(org, &entity_ref)?;
+                    if tombstone.is_some() || self.store.pending(org, &entity_ref)?.is_some() {
+                        clears.insert(entity_ref.clone());
+                    }
+                    tombstone.unwrap_or(0) + 1
+                }
             };
             if u.old.is_none() {
                 state.created.insert(entity_ref.clone(), revision);
@@ -834,58 +845,86 @@ impl Engine<'_> {
         let total = state.to_write;
         let written = &mut state.written;
         std::thread::scope(|scope| -> StoreResult<()> {
+            // Three stages in order, each on its own thread: this one adds built entities to
+            // a write set, a writer makes each set durable, an indexer applies the durable ones
+            // to the in-memory index. The index has caught up when commit returns; a failed
+            // write stops the pipeline with the index at the last durable batch.
+            let (write_tx, write_rx) = std::sync::mpsc::sync_channel::<WriteSet>(1);
+            let (index_tx, index_rx) = std::sync::mpsc::sync_channel::<IndexChanges>(1);
+            let writer = spawn_named(scope, "catalog-write", move || -> StoreResult<()> {
+                for writes in write_rx {
+                    if index_tx.send(self.store.write(writes)?).is_err() {
+                        break; // the indexer failed: its error is reported
+                    }
+                }
+                Ok(())
+            });
+            let indexer = spawn_named(scope, "catalog-index", move || -> StoreResult<()> {
+                for changes in index_rx {
+                    self.store.apply_index(changes)?;
+                }
+                Ok(())
+            });
             let mut chunks = chunks.into_iter();
             let mut built = chunks.next().map(|c| build_chunk(c, self.threads));
             while let Some(current) = built.take() {
                 let next = chunks.next().map(|c| {
                     let threads = self.threads.saturating_sub(1).max(1);
-                    scope.spawn(move || build_chunk(c, threads))
+                    spawn_named(scope, "catalog-build", move || build_chunk(c, threads))
                 });
                 for b in current {
-                    self.write_built(org, &mut ws, b?)?;
+                    self.write_built(org, &mut ws, b?, &clears)?;
                     *written += 1;
                     if let Some(progress) = self.progress {
                         progress(*written, total);
                     }
                 }
-                if ws.len() > MAX_BATCH_OPS || next.is_some() {
-                    self.store.apply(std::mem::replace(
-                        &mut ws,
-                        WriteSet::new(org, self.history_limit),
-                    ))?;
+                if (ws.len() > MAX_BATCH_OPS || next.is_some())
+                    && write_tx.send(self.take_writes(org, &mut ws)).is_err()
+                {
+                    break; // the writer failed: its error is reported
                 }
                 built = next.map(|h| h.join().expect("processing worker panicked"));
             }
-            Ok(())
-        })?;
-        for (record, old) in deletes {
-            self.materialize_history(org, &mut ws, &record)?;
-            ws.delete_entity(&record, &old);
-            for rel in &record.emits {
-                ws.delete_relation(&record.uid, rel);
+            // Deletions (their history read before they are written), pending failures and
+            // closed stitch tickets go last, in the same pipeline.
+            for (record, old) in deletes {
+                self.materialize_history(org, &mut ws, &record)?;
+                ws.delete_entity(&record, &old);
+                for rel in &record.emits {
+                    ws.delete_relation(&record.uid, rel);
+                }
+                let entry = HistoryEntry {
+                    revision: record.revision + 1,
+                    timestamp: timestamp.to_owned(),
+                    producer: producer.to_owned(),
+                    change: "deleted".into(),
+                    uid: record.uid.clone(),
+                    etag: None,
+                    diff: Vec::new(),
+                    diff_is_served: false,
+                };
+                ws.put_history(&record.entity_ref, &entry)?;
+                ws.put_tombstone(&record.entity_ref, Some(record.revision + 1));
             }
-            let entry = HistoryEntry {
-                revision: record.revision + 1,
-                timestamp: timestamp.to_owned(),
-                producer: producer.to_owned(),
-                change: "deleted".into(),
-                uid: record.uid.clone(),
-                etag: None,
-                diff: Vec::new(),
-                diff_is_served: false,
-            };
-            ws.put_history(&record.entity_ref, &entry)?;
-            ws.put_tombstone(&record.entity_ref, Some(record.revision + 1));
-        }
-        for pending in &pendings {
-            ws.put_pending(pending)?;
-        }
-        if restitch_now {
-            for source in &tickets {
-                ws.delete_stitch_ticket(source);
+            for pending in &pendings {
+                ws.put_pending(pending)?;
             }
-        }
-        self.store.apply(ws)
+            if restitch_now {
+                for source in &tickets {
+                    ws.delete_stitch_ticket(source);
+                }
+            }
+            let _ = write_tx.send(self.take_writes(org, &mut ws));
+            drop(write_tx);
+            let written = writer.join().expect("catalog writer panicked");
+            let indexed = indexer.join().expect("index worker panicked");
+            written.and(indexed)
+        })
+    }
+
+    fn take_writes(&self, org: &OrgId, ws: &mut WriteSet) -> WriteSet {
+        std::mem::replace(ws, WriteSet::new(org, self.history_limit))
     }
 
     /// Copies the served entity into the history entry that refers to it, before the entity
@@ -904,65 +943,45 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn write_built(&self, org: &OrgId, ws: &mut WriteSet, b: Built) -> StoreResult<()> {
+    fn write_built(
+        &self,
+        org: &OrgId,
+        ws: &mut WriteSet,
+        b: Built,
+        clears: &HashSet<String>,
+    ) -> StoreResult<()> {
         let Built {
-            record,
+            entity_ref,
+            revision,
             old,
-            bytes,
-            new_postings,
+            prepared,
             history,
-            new_emits,
         } = b;
-        let entity_ref = record.entity_ref.clone();
-        let old_emits: HashSet<[String; 3]> = old
-            .as_ref()
-            .map(|(r, _)| r.emits.iter().cloned().collect())
-            .unwrap_or_default();
         let created = old.is_none();
         // (A rewrite of this run's creation keeps the revision: nothing to materialize.)
-        if let Some((old_record, _)) = &old
-            && old_record.revision != record.revision
+        if let Some(old_record) = &old
+            && old_record.revision != revision
         {
             self.materialize_history(org, ws, old_record)?;
         }
-        ws.put_entity(
-            &record,
-            old.as_ref().map(|(r, p)| (r, p.clone())),
-            new_postings,
-            &bytes,
-        )?;
-        let new_set: HashSet<&[String; 3]> = new_emits.iter().collect();
-        for rel in &old_emits {
-            if !new_set.contains(rel) {
-                ws.delete_relation(&record.uid, rel);
-            }
+        ws.put_prepared(prepared);
+        if created && clears.contains(&entity_ref) {
+            ws.delete_pending(&entity_ref);
+            ws.put_tombstone(&entity_ref, None);
         }
-        for rel in &new_emits {
-            if !old_emits.contains(rel) {
-                ws.put_relation(&record.uid, rel);
-            }
-        }
-        if created {
-            if self.store.pending(org, &entity_ref)?.is_some() {
-                ws.delete_pending(&entity_ref);
-            }
-            if self.store.tombstone(org, &entity_ref)?.is_some() {
-                ws.put_tombstone(&entity_ref, None);
-            }
-        }
-        ws.put_history_bytes(&entity_ref, record.revision, history);
+        ws.put_history_bytes(&entity_ref, revision, history);
         Ok(())
     }
 }
 
 /// An upsert turned into what gets written: the CPU-heavy part, run in parallel.
 struct Built {
-    record: EntityRecord,
-    old: Option<(EntityRecord, BTreeSet<crate::store::Posting>)>,
-    bytes: Vec<u8>,
-    new_postings: BTreeSet<crate::store::Posting>,
+    entity_ref: String,
+    revision: u64,
+    /// The stored version's record, if any.
+    old: Option<EntityRecord>,
+    prepared: PreparedEntity,
     history: Vec<u8>,
-    new_emits: Vec<[String; 3]>,
 }
 
 fn build(
@@ -1034,18 +1053,50 @@ fn build(
         false => crate::store::postings,
     };
     let new_postings = postings(&value);
-    let old = u.old.map(|(r, v)| (r, postings(&v)));
-    Ok(Built {
-        record,
-        old,
-        bytes,
+    let (old, old_postings) = match u.old {
+        Some((r, v)) => (Some(r), Some(postings(&v))),
+        None => (None, None),
+    };
+    let mut prepared = PreparedEntity::new(
+        &record,
+        old.as_ref().zip(old_postings),
         new_postings,
+        &bytes,
+    )?;
+    let old_emits: HashSet<&[String; 3]> = old
+        .as_ref()
+        .map(|r| r.emits.iter().collect())
+        .unwrap_or_default();
+    let new_emits: HashSet<&[String; 3]> = u.emits.iter().collect();
+    for rel in old_emits.difference(&new_emits) {
+        prepared.delete_relation(&record.uid, rel);
+    }
+    for rel in new_emits.difference(&old_emits) {
+        prepared.put_relation(&record.uid, rel);
+    }
+    Ok(Built {
+        entity_ref: record.entity_ref,
+        revision,
+        old,
+        prepared,
         history,
-        new_emits: u.emits,
     })
 }
 
 /// `f` over `items` on up to `threads` threads, results in order.
+/// `scope.spawn` with a thread name, so that profiles and `top -H` tell the catalog's threads
+/// apart. Like `scope.spawn`, it panics only if the OS cannot start a thread.
+pub(crate) fn spawn_named<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    name: &str,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> std::thread::ScopedJoinHandle<'scope, T> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn_scoped(scope, f)
+        .expect("the OS could not start a catalog thread")
+}
+
 fn parallel_map<T: Send, R: Send>(
     items: Vec<T>,
     threads: usize,
@@ -1068,7 +1119,11 @@ fn parallel_map<T: Send, R: Send>(
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
-            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<R>>()))
+            .map(|part| {
+                spawn_named(scope, "catalog-work", move || {
+                    part.into_iter().map(f).collect::<Vec<R>>()
+                })
+            })
             .collect();
         handles
             .into_iter()

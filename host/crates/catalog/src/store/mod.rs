@@ -262,8 +262,21 @@ impl Store {
     /// Applies a write set atomically. Operations are applied in key order (the last write of
     /// a key wins), which keeps the backend's tree appends cheap.
     pub fn apply(&self, writes: WriteSet) -> StoreResult<()> {
-        if writes.ops.is_empty() && writes.index_ops.is_empty() {
-            return Ok(());
+        let index_ops = self.write(writes)?;
+        self.apply_index(index_ops)
+    }
+
+    /// The storage half of [`Store::apply`]: makes the write set durable and returns its
+    /// index changes, which the caller must pass to [`Store::apply_index`] (in order) so that
+    /// the index catches up. Split so that a long run can apply one batch to the index while
+    /// the next is written.
+    pub fn write(&self, writes: WriteSet) -> StoreResult<IndexChanges> {
+        let changes = IndexChanges {
+            org: writes.org.clone(),
+            ops: writes.index_ops,
+        };
+        if writes.ops.is_empty() {
+            return Ok(changes);
         }
         let mut batch = Batch::new();
         for (key, value) in writes.ops {
@@ -273,14 +286,20 @@ impl Store {
             }
         }
         self.storage.apply(batch)?;
-        if !writes.index_ops.is_empty() {
-            let index = self.index(&writes.org)?;
-            let mut guard = index.write().unwrap_or_else(|p| p.into_inner());
-            for op in writes.index_ops {
-                guard.apply(op);
-            }
-            guard.finish();
+        Ok(changes)
+    }
+
+    /// Applies the index changes of a durable write (see [`Store::write`]).
+    pub fn apply_index(&self, changes: IndexChanges) -> StoreResult<()> {
+        if changes.ops.is_empty() {
+            return Ok(());
         }
+        let index = self.index(&changes.org)?;
+        let mut guard = index.write().unwrap_or_else(|p| p.into_inner());
+        for op in changes.ops {
+            guard.apply(op);
+        }
+        guard.finish();
         Ok(())
     }
 
@@ -617,6 +636,82 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     Vec::new()
 }
 
+/// The in-memory index's share of a write set that is already durable.
+#[derive(Debug)]
+#[must_use = "the index lags storage until these are applied"]
+pub struct IndexChanges {
+    org: OrgId,
+    ops: Vec<IndexOp>,
+}
+
+/// An entity write made ready for a [`WriteSet`] without one: the stored value and the index
+/// changes, including the relations the entity's spec starts or stops emitting. The costly
+/// part of a write, so that processing can prepare many in parallel and the single writing
+/// thread only has to add them.
+#[derive(Debug)]
+pub struct PreparedEntity {
+    key: Vec<u8>,
+    stored: Vec<u8>,
+    index_ops: Vec<IndexOp>,
+}
+
+impl PreparedEntity {
+    /// `record` with the served document `bytes`; `old` is the stored version's record and
+    /// postings, if any.
+    pub fn new(
+        record: &EntityRecord,
+        old: Option<(&EntityRecord, BTreeSet<Posting>)>,
+        new_postings: BTreeSet<Posting>,
+        bytes: &[u8],
+    ) -> StoreResult<Self> {
+        let uid = record.uid.as_bytes();
+        let record_json = serde_json::to_vec(record)?;
+        let mut stored = Vec::with_capacity(4 + record_json.len() + bytes.len());
+        stored.extend_from_slice(&(record_json.len() as u32).to_be_bytes());
+        stored.extend_from_slice(&record_json);
+        stored.extend_from_slice(bytes);
+        let mut index_ops = Vec::with_capacity(3);
+        match old {
+            Some((old_record, old_postings)) => {
+                let removed: Vec<Posting> =
+                    old_postings.difference(&new_postings).cloned().collect();
+                let added: Vec<Posting> = new_postings.difference(&old_postings).cloned().collect();
+                index_ops.push(IndexOp::RemovePostings(old_record.uid.clone(), removed));
+                index_ops.push(IndexOp::AddPostings(record.uid.clone(), added));
+            }
+            None => {
+                index_ops.push(IndexOp::AddPostings(
+                    record.uid.clone(),
+                    new_postings.into_iter().collect(),
+                ));
+            }
+        }
+        index_ops.push(IndexOp::Record(index::RecordMeta {
+            uid: record.uid.clone(),
+            entity_ref: record.entity_ref.clone(),
+            hash: record.source_hash.clone(),
+            producer: record.producer.clone(),
+        }));
+        Ok(PreparedEntity {
+            key: key(ENTITY, &[uid]),
+            stored,
+            index_ops,
+        })
+    }
+
+    /// Also adds the relation `source -type-> target` that the entity `origin` now emits.
+    pub fn put_relation(&mut self, origin: &str, relation: &[String; 3]) {
+        self.index_ops
+            .push(IndexOp::AddRelation(origin.to_owned(), relation.clone()));
+    }
+
+    /// Also removes a relation the entity `origin` no longer emits.
+    pub fn delete_relation(&mut self, origin: &str, relation: &[String; 3]) {
+        self.index_ops
+            .push(IndexOp::RemoveRelation(origin.to_owned(), relation.clone()));
+    }
+}
+
 /// The writes of one or more entity changes, applied atomically by [`Store::apply`].
 #[derive(Debug)]
 pub struct WriteSet {
@@ -658,8 +753,7 @@ impl WriteSet {
     }
 
     /// Writes an entity (new or changed) with its record and index entries. `old` is the
-    /// previous record with the postings of the previously served version; `bytes` is the new
-    /// entity serialized and `new_postings` its postings.
+    /// stored version's record and postings, if any.
     pub fn put_entity(
         &mut self,
         record: &EntityRecord,
@@ -667,37 +761,14 @@ impl WriteSet {
         new_postings: BTreeSet<Posting>,
         bytes: &[u8],
     ) -> StoreResult<()> {
-        let uid = record.uid.as_bytes();
-        let record_json = serde_json::to_vec(record)?;
-        let mut stored = Vec::with_capacity(4 + record_json.len() + bytes.len());
-        stored.extend_from_slice(&(record_json.len() as u32).to_be_bytes());
-        stored.extend_from_slice(&record_json);
-        stored.extend_from_slice(bytes);
-        self.put(key(ENTITY, &[uid]), stored);
-        match old {
-            Some((old_record, old_postings)) => {
-                let removed: Vec<Posting> =
-                    old_postings.difference(&new_postings).cloned().collect();
-                let added: Vec<Posting> = new_postings.difference(&old_postings).cloned().collect();
-                self.index_ops
-                    .push(IndexOp::RemovePostings(old_record.uid.clone(), removed));
-                self.index_ops
-                    .push(IndexOp::AddPostings(record.uid.clone(), added));
-            }
-            None => {
-                self.index_ops.push(IndexOp::AddPostings(
-                    record.uid.clone(),
-                    new_postings.into_iter().collect(),
-                ));
-            }
-        }
-        self.index_ops.push(IndexOp::Record(index::RecordMeta {
-            uid: record.uid.clone(),
-            entity_ref: record.entity_ref.clone(),
-            hash: record.source_hash.clone(),
-            producer: record.producer.clone(),
-        }));
+        self.put_prepared(PreparedEntity::new(record, old, new_postings, bytes)?);
         Ok(())
+    }
+
+    /// Adds an entity write prepared elsewhere (see [`PreparedEntity`]).
+    pub fn put_prepared(&mut self, prepared: PreparedEntity) {
+        self.put(prepared.key, prepared.stored);
+        self.index_ops.extend(prepared.index_ops);
     }
 
     /// Records the last revision of a deleted entity ref (`None` clears it on re-creation).
