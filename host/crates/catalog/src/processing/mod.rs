@@ -10,6 +10,7 @@
 //! `relations` of every entity a change touches, and writes everything through [`WriteSet`]s.
 
 pub mod external_status;
+mod pipeline;
 pub mod sources;
 pub mod status;
 
@@ -24,10 +25,9 @@ use crate::entity::{Entity, EntityMeta};
 use crate::location::ANNOTATION_ORPHAN;
 use crate::relations::RelationRules;
 use crate::store::history::{HistoryEntry, diff, now_rfc3339};
-use crate::store::{
-    EntityRecord, IndexChanges, PendingRecord, PreparedEntity, Store, StoreResult, WriteSet,
-};
+use crate::store::{EntityRecord, PendingRecord, PreparedEntity, Store, StoreResult, WriteSet};
 use crate::validation::{KindRegistry, apply_default_namespace};
+use pipeline::Pipeline;
 
 /// What happens to an entity its producer no longer emits (Backstage's `orphanStrategy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
@@ -72,15 +72,23 @@ pub struct HeldCandidate {
     json: Box<[u8]>,
     parents: Vec<String>,
     source_location: Option<String>,
+    /// Held candidates are written by rank, one rank at a time.
+    rank: u8,
 }
 
 impl HeldCandidate {
     /// Holds `value` (serialized) with where it came from.
-    pub fn new(value: &Value, parents: Vec<String>, source_location: Option<String>) -> Self {
+    pub fn new(
+        value: &Value,
+        parents: Vec<String>,
+        source_location: Option<String>,
+        rank: u8,
+    ) -> Self {
         HeldCandidate {
             json: serde_json::to_vec(value).unwrap_or_default().into(),
             parents,
             source_location,
+            rank,
         }
     }
 
@@ -222,6 +230,9 @@ struct RunState {
     deferred: BTreeSet<String>,
     /// Entities created by this run, with the revision written.
     created: HashMap<String, u64>,
+    /// A hash of the relations each entity was written with by this run: a re-stitch that
+    /// would write the same ones is skipped without reading the entity.
+    relations_written: HashMap<String, u64>,
     /// Entities written so far and to write, for [`Engine::progress`].
     written: usize,
     to_write: usize,
@@ -267,23 +278,40 @@ impl Engine<'_> {
         // Entities whose re-stitch an earlier run could not finish (a crash, a failed write).
         state.deferred.extend(self.store.stitch_tickets(org)?);
         let no_parent_errors = HashMap::new();
-        for chunk in chunks {
-            let changes = self.decide(org, producer, chunk, &no_parent_errors, &mut state)?;
-            self.commit(org, changes, producer, &mut state, None)?;
-        }
-        let mut run = tail();
-        let mut later = std::mem::take(&mut run.later).into_iter();
-        loop {
-            let part: Vec<Candidate> = later
-                .by_ref()
-                .take(LATER_CHUNK)
-                .map(HeldCandidate::into_candidate)
-                .collect();
-            if part.is_empty() {
-                break;
+        // Chunks are committed without waiting for the previous one to reach the index: a
+        // chunk's decisions read only its own refs (a ref seen twice in a run is a conflict,
+        // caught before any read), and relations that other entities of a chunk still in
+        // flight add to its entities are caught by the re-stitch at the end (`deferred`).
+        Pipeline::around(self.store, |pipeline| {
+            for chunk in chunks {
+                let changes = self.decide(org, producer, chunk, &no_parent_errors, &mut state)?;
+                self.commit_into(org, changes, producer, &mut state, None, pipeline)?;
             }
-            let changes = self.decide(org, producer, part, &no_parent_errors, &mut state)?;
-            self.commit(org, changes, producer, &mut state, None)?;
+            Ok(())
+        })?;
+        let mut run = tail();
+        // Held candidates by rank (in the order read within one); the chunks of a rank are
+        // committed without waiting for each other, as above, and each rank is in the index
+        // before the next starts.
+        let mut later = std::mem::take(&mut run.later);
+        later.sort_by_key(|held| held.rank);
+        let mut later = later.into_iter().peekable();
+        while let Some(rank) = later.peek().map(|held| held.rank) {
+            Pipeline::around(self.store, |pipeline| {
+                loop {
+                    let part: Vec<Candidate> =
+                        std::iter::from_fn(|| later.next_if(|held| held.rank == rank))
+                            .take(LATER_CHUNK)
+                            .map(HeldCandidate::into_candidate)
+                            .collect();
+                    if part.is_empty() {
+                        return Ok(());
+                    }
+                    let changes =
+                        self.decide(org, producer, part, &no_parent_errors, &mut state)?;
+                    self.commit_into(org, changes, producer, &mut state, None, pipeline)?;
+                }
+            })?;
         }
         let mut errors = run.messages.clone();
         errors.append(&mut state.report.errors);
@@ -378,7 +406,10 @@ impl Engine<'_> {
         let report = &mut state.report;
         let mut upserts: Vec<(String, Upsert)> = Vec::new();
         let mut pendings: Vec<PendingRecord> = Vec::new();
-        for p in prepared {
+        let metas = self
+            .store
+            .lookup_many(org, prepared.iter().map(|p| p.entity_ref.as_str()))?;
+        for (p, meta) in prepared.into_iter().zip(metas) {
             if !state.seen.insert(p.entity_ref.clone()) {
                 report.conflicts.push(format!(
                     "Detected conflicting entityRef {} emitted twice by {producer}",
@@ -386,7 +417,6 @@ impl Engine<'_> {
                 ));
                 continue;
             }
-            let meta = self.store.lookup(org, &p.entity_ref)?;
             if let Some(meta) = &meta
                 && let Some(owner) = &meta.producer
                 && owner != producer
@@ -649,6 +679,8 @@ impl Engine<'_> {
         })
     }
 
+    /// [`Engine::commit_into`] with a pipeline of its own, finished before returning: the
+    /// index has caught up.
     fn commit(
         &self,
         org: &OrgId,
@@ -656,6 +688,22 @@ impl Engine<'_> {
         producer: &str,
         state: &mut RunState,
         restitch: Option<BTreeSet<String>>,
+    ) -> StoreResult<()> {
+        Pipeline::around(self.store, |pipeline| {
+            self.commit_into(org, changes, producer, state, restitch, pipeline)
+        })
+    }
+
+    /// Writes a set of decided changes through `pipeline`: relations re-derived for every
+    /// entity they touch, entities built in parallel and added in batches.
+    fn commit_into(
+        &self,
+        org: &OrgId,
+        changes: Changes,
+        producer: &str,
+        state: &mut RunState,
+        restitch: Option<BTreeSet<String>>,
+        pipeline: &Pipeline<'_>,
     ) -> StoreResult<()> {
         let Changes {
             upserts,
@@ -708,7 +756,15 @@ impl Engine<'_> {
         let restitch_now = restitch.is_some();
         affected.extend(restitch.into_iter().flatten());
 
-        let any_relations = self.store.has_relations(org)?;
+        // What other entities emit about the sources re-derived below, in one read.
+        let mut emitted_about = self.store.relations_from_many(
+            org,
+            affected
+                .iter()
+                .filter(|s| !deleted_refs.contains(s.as_str()))
+                .filter(|s| restitch_now || by_ref.contains_key(s.as_str()))
+                .map(String::as_str),
+        )?;
         let mut relations_of: HashMap<String, Vec<Value>> = HashMap::new();
         // Stored entities this commit makes stale: ticketed in its first batch, the tickets
         // closed in its last one when they are re-stitched here, else at the end of the run.
@@ -726,14 +782,11 @@ impl Engine<'_> {
                 state.deferred.insert(source.clone());
                 continue;
             }
-            let mut set: BTreeSet<(String, String, String)> = if any_relations {
-                self.store
-                    .relations_from(org, source)?
-                    .into_iter()
-                    .collect()
-            } else {
-                BTreeSet::new()
-            };
+            let mut set: BTreeSet<(String, String, String)> = emitted_about
+                .remove(source)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             for r in removed.get(source).into_iter().flatten() {
                 set.remove(r);
             }
@@ -744,6 +797,20 @@ impl Engine<'_> {
                 .iter()
                 .map(|(t, g, _)| (t.as_str(), g.as_str()))
                 .collect();
+            let relations_hash = {
+                use std::hash::{Hash, Hasher};
+                let mut hasher = std::hash::DefaultHasher::new();
+                unique.hash(&mut hasher);
+                hasher.finish()
+            };
+            if !by_ref.contains_key(source)
+                && state.relations_written.get(source) == Some(&relations_hash)
+            {
+                continue;
+            }
+            state
+                .relations_written
+                .insert(source.clone(), relations_hash);
             let relations: Vec<Value> = unique
                 .into_iter()
                 .map(|(t, g)| json!({"type": t, "targetRef": g}))
@@ -802,21 +869,21 @@ impl Engine<'_> {
             ws.put_stitch_ticket(source);
         }
         let mut jobs: Vec<(String, Upsert, Vec<Value>, u64)> = Vec::with_capacity(by_ref.len());
-        let mut clears: HashSet<String> = HashSet::new();
+        // A creation clears its ref's tombstone and pending failure: looked up here, while the
+        // index is current for these refs (the writes below run behind).
+        let clears = self.store.tombstones_and_pending(
+            org,
+            by_ref
+                .iter()
+                .filter(|(_, u)| u.old.is_none())
+                .map(|(r, _)| r.as_str()),
+        )?;
         for (entity_ref, u) in by_ref {
             let relations = relations_of.remove(&entity_ref).unwrap_or_default();
             let revision = match &u.old {
                 Some((record, _)) if u.rewrites_creation => record.revision,
                 Some((record, _)) => record.revision + 1,
-                None => {
-                    // A creation clears the ref's tombstone and pending failure; looked up
-                    // here, while the index is current (the writes below run behind).
-                    let tombstone = self.store.tombstone(org, &entity_ref)?;
-                    if tombstone.is_some() || self.store.pending(org, &entity_ref)?.is_some() {
-                        clears.insert(entity_ref.clone());
-                    }
-                    tombstone.unwrap_or(0) + 1
-                }
+                None => clears.get(&entity_ref).copied().flatten().unwrap_or(0) + 1,
             };
             if u.old.is_none() {
                 state.created.insert(entity_ref.clone(), revision);
@@ -845,26 +912,6 @@ impl Engine<'_> {
         let total = state.to_write;
         let written = &mut state.written;
         std::thread::scope(|scope| -> StoreResult<()> {
-            // Three stages in order, each on its own thread: this one adds built entities to
-            // a write set, a writer makes each set durable, an indexer applies the durable ones
-            // to the in-memory index. The index has caught up when commit returns; a failed
-            // write stops the pipeline with the index at the last durable batch.
-            let (write_tx, write_rx) = std::sync::mpsc::sync_channel::<WriteSet>(1);
-            let (index_tx, index_rx) = std::sync::mpsc::sync_channel::<IndexChanges>(1);
-            let writer = spawn_named(scope, "catalog-write", move || -> StoreResult<()> {
-                for writes in write_rx {
-                    if index_tx.send(self.store.write(writes)?).is_err() {
-                        break; // the indexer failed: its error is reported
-                    }
-                }
-                Ok(())
-            });
-            let indexer = spawn_named(scope, "catalog-index", move || -> StoreResult<()> {
-                for changes in index_rx {
-                    self.store.apply_index(changes)?;
-                }
-                Ok(())
-            });
             let mut chunks = chunks.into_iter();
             let mut built = chunks.next().map(|c| build_chunk(c, self.threads));
             while let Some(current) = built.take() {
@@ -879,10 +926,8 @@ impl Engine<'_> {
                         progress(*written, total);
                     }
                 }
-                if (ws.len() > MAX_BATCH_OPS || next.is_some())
-                    && write_tx.send(self.take_writes(org, &mut ws)).is_err()
-                {
-                    break; // the writer failed: its error is reported
+                if ws.len() > MAX_BATCH_OPS || next.is_some() {
+                    pipeline.send(self.take_writes(org, &mut ws))?;
                 }
                 built = next.map(|h| h.join().expect("processing worker panicked"));
             }
@@ -915,11 +960,7 @@ impl Engine<'_> {
                     ws.delete_stitch_ticket(source);
                 }
             }
-            let _ = write_tx.send(self.take_writes(org, &mut ws));
-            drop(write_tx);
-            let written = writer.join().expect("catalog writer panicked");
-            let indexed = indexer.join().expect("index worker panicked");
-            written.and(indexed)
+            pipeline.send(self.take_writes(org, &mut ws))
         })
     }
 
@@ -948,7 +989,7 @@ impl Engine<'_> {
         org: &OrgId,
         ws: &mut WriteSet,
         b: Built,
-        clears: &HashSet<String>,
+        clears: &HashMap<String, Option<u64>>,
     ) -> StoreResult<()> {
         let Built {
             entity_ref,
@@ -965,7 +1006,7 @@ impl Engine<'_> {
             self.materialize_history(org, ws, old_record)?;
         }
         ws.put_prepared(prepared);
-        if created && clears.contains(&entity_ref) {
+        if created && clears.contains_key(&entity_ref) {
             ws.delete_pending(&entity_ref);
             ws.put_tombstone(&entity_ref, None);
         }

@@ -77,11 +77,12 @@ pub fn stream_location_run(
                 .unwrap_or_else(|| generated_ref.clone()),
         ];
         let entity = &emitted.entity;
-        if TARGET_KINDS.contains(&entity.kind.as_str()) {
+        if let Some(rank) = TARGET_KINDS.iter().position(|k| *k == entity.kind) {
             later.push(HeldCandidate::new(
                 &entity.to_value(),
                 parents,
                 Some(location_ref),
+                rank as u8,
             ));
             return;
         }
@@ -169,7 +170,10 @@ pub fn stream_location_run(
 /// APIs, resources). A streamed run holds them back until the rest is written, so that they are
 /// written once with their relations complete instead of being re-stitched after the entities
 /// pointing at them; any kind may still be re-stitched (components depending on components).
-const TARGET_KINDS: &[&str] = &["Group", "User", "Domain", "System", "API", "Resource"];
+/// In the order they are written: the kinds others point at most (a group is the owner of
+/// everything, a domain has systems, a system has APIs and resources) after the ones pointing
+/// at them, so that the relations of most are complete when first written.
+const TARGET_KINDS: &[&str] = &["API", "Resource", "System", "Domain", "User", "Group"];
 
 /// The Location entity generated for a registered location. It is the catalog's own (always
 /// valid) and is served even when reading its target fails, so that the failure is visible

@@ -395,6 +395,51 @@ impl Store {
         self.read_index(org, |index| index.lookup(entity_ref))
     }
 
+    /// [`Store::lookup`] of many refs under one read of the index (a writer applying a batch
+    /// is waited for once, not per ref).
+    pub fn lookup_many<'r>(
+        &self,
+        org: &OrgId,
+        entity_refs: impl IntoIterator<Item = &'r str>,
+    ) -> StoreResult<Vec<Option<index::RecordMeta>>> {
+        self.read_index(org, |index| {
+            entity_refs.into_iter().map(|r| index.lookup(r)).collect()
+        })
+    }
+
+    /// Of these (lowercased) refs, the ones with a tombstone or a pending failure, which their
+    /// re-creation clears; their tombstone revisions. One read of the index.
+    pub fn tombstones_and_pending<'r>(
+        &self,
+        org: &OrgId,
+        entity_refs: impl IntoIterator<Item = &'r str>,
+    ) -> StoreResult<HashMap<String, Option<u64>>> {
+        self.read_index(org, |index| {
+            entity_refs
+                .into_iter()
+                .filter_map(|r| {
+                    let tombstone = index.tombstone(r);
+                    (tombstone.is_some() || index.is_pending(r)).then(|| (r.to_owned(), tombstone))
+                })
+                .collect()
+        })
+    }
+
+    /// [`Store::relations_from`] of many sources under one read of the index.
+    pub fn relations_from_many<'r>(
+        &self,
+        org: &OrgId,
+        sources: impl IntoIterator<Item = &'r str>,
+    ) -> StoreResult<HashMap<String, Vec<(String, String, String)>>> {
+        self.read_index(org, |index| {
+            sources
+                .into_iter()
+                .map(|s| (s.to_owned(), index.relations_from(s)))
+                .filter(|(_, relations)| !relations.is_empty())
+                .collect()
+        })
+    }
+
     /// The last revision of a deleted entity ref (lowercased), if it was deleted.
     pub fn tombstone(&self, org: &OrgId, entity_ref: &str) -> StoreResult<Option<u64>> {
         self.read_index(org, |index| index.tombstone(entity_ref))
@@ -742,6 +787,11 @@ impl WriteSet {
     /// Whether nothing was written.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
+    }
+
+    /// Whether there is nothing to write and nothing to apply to the index.
+    pub fn is_empty_with_index(&self) -> bool {
+        self.ops.is_empty() && self.index_ops.is_empty()
     }
 
     fn put(&mut self, key: Vec<u8>, value: impl Into<Vec<u8>>) {
