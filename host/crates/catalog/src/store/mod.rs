@@ -430,7 +430,7 @@ impl Store {
         &self,
         org: &OrgId,
         sources: impl IntoIterator<Item = &'r str>,
-    ) -> StoreResult<HashMap<String, Vec<(String, String, String)>>> {
+    ) -> StoreResult<HashMap<String, Vec<IndexedRelation>>> {
         self.read_index(org, |index| {
             sources
                 .into_iter()
@@ -680,6 +680,9 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     }
     Vec::new()
 }
+
+/// A relation as the index holds it: (type, target ref, uid of the entity that emits it).
+pub type IndexedRelation = (String, String, String);
 
 /// The in-memory index's share of a write set that is already durable.
 #[derive(Debug)]
