@@ -1178,6 +1178,95 @@ mod tests {
         out
     }
 
+    /// The values of `field` in order (optionally only those starting with `prefix`), reverse
+    /// if asked, each once.
+    fn values_in_order(
+        index: &OrgIndex,
+        field: &str,
+        prefix: Option<&str>,
+        rev: bool,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        index.visit(field, prefix, false, rev, |value, _, _| {
+            if let Some(v) = value
+                && out.last().map(String::as_str) != Some(v)
+            {
+                out.push(v.to_owned());
+            }
+            true
+        });
+        out
+    }
+
+    #[test]
+    fn value_order_follows_additions_removals_and_churn_between_ordered_reads() {
+        let mut index = OrgIndex::default();
+        let set = |index: &mut OrgIndex, uid: &str, old: Option<&str>, new: Option<&str>| {
+            if let Some(old) = old {
+                index.apply(IndexOp::RemovePostings(
+                    uid.into(),
+                    vec![posting("spec.v", old)],
+                ));
+            }
+            if let Some(new) = new {
+                index.apply(IndexOp::AddPostings(
+                    uid.into(),
+                    vec![posting("spec.v", new)],
+                ));
+            }
+            index.finish();
+        };
+        for (uid, v) in [("a", "m"), ("b", "c"), ("c", "x"), ("d", "ca")] {
+            set(&mut index, uid, None, Some(v));
+        }
+        assert_eq!(
+            values_in_order(&index, "spec.v", None, false),
+            ["c", "ca", "m", "x"]
+        );
+        // Added, removed and re-added between two ordered reads.
+        set(&mut index, "e", None, Some("b"));
+        set(&mut index, "a", Some("m"), None);
+        set(&mut index, "f", None, Some("cb"));
+        set(&mut index, "f", Some("cb"), None);
+        set(&mut index, "g", None, Some("x"));
+        set(&mut index, "c", Some("x"), Some("m"));
+        assert_eq!(
+            values_in_order(&index, "spec.v", None, false),
+            ["b", "c", "ca", "m", "x"]
+        );
+        assert_eq!(
+            values_in_order(&index, "spec.v", None, true),
+            ["x", "m", "ca", "c", "b"]
+        );
+        assert_eq!(
+            values_in_order(&index, "spec.v", Some("c"), false),
+            ["c", "ca"]
+        );
+        assert_eq!(
+            values_in_order(&index, "spec.v", Some("c"), true),
+            ["ca", "c"]
+        );
+        assert!(values_in_order(&index, "spec.v", Some("cc"), false).is_empty());
+        assert!(values_in_order(&index, "spec.v", Some("zz"), false).is_empty());
+        // A value per revision (like an etag) with no ordered read in between: the pending
+        // additions are compacted rather than kept, and the order is still right.
+        for i in 0..5_000 {
+            let old = (i > 0).then(|| format!("rev-{:05}", i - 1));
+            set(
+                &mut index,
+                "h",
+                old.as_deref(),
+                Some(&format!("rev-{i:05}")),
+            );
+        }
+        let pending = index.fields["spec.v"].order.lock().unwrap().added.len();
+        assert!(pending <= 1_025, "{pending} values pending");
+        assert_eq!(
+            values_in_order(&index, "spec.v", None, false),
+            ["b", "c", "ca", "m", "rev-04999", "x"]
+        );
+    }
+
     #[test]
     fn long_lists_stay_sorted_by_uid_and_slots_are_reused_after_the_batch() {
         let mut index = OrgIndex::default();
