@@ -202,6 +202,7 @@ impl Store {
             .scan_prefix(&Self::space(org), &prefix(ENTITY, &[]))
         {
             let (_, bytes) = entry?;
+            let bytes = unpack_stored(bytes)?;
             let (record, entity) = split_stored(&bytes)?;
             let entity: Value = serde_json::from_slice(entity)?;
             for op in entity_index_ops(&record, &entity, &self.emits_of(&entity), true) {
@@ -339,7 +340,9 @@ impl Store {
         if !clean(uid) {
             return Ok(None);
         }
-        self.get(org, &key(ENTITY, &[uid.as_bytes()]))
+        self.get(org, &key(ENTITY, &[uid.as_bytes()]))?
+            .map(unpack_stored)
+            .transpose()
     }
 
     /// The served entity with this uid, as stored JSON bytes.
@@ -714,10 +717,11 @@ impl PreparedEntity {
     ) -> StoreResult<Self> {
         let uid = record.uid.as_bytes();
         let record_json = serde_json::to_vec(record)?;
-        let mut stored = Vec::with_capacity(4 + record_json.len() + bytes.len());
-        stored.extend_from_slice(&(record_json.len() as u32).to_be_bytes());
-        stored.extend_from_slice(&record_json);
-        stored.extend_from_slice(bytes);
+        let mut plain = Vec::with_capacity(4 + record_json.len() + bytes.len());
+        plain.extend_from_slice(&(record_json.len() as u32).to_be_bytes());
+        plain.extend_from_slice(&record_json);
+        plain.extend_from_slice(bytes);
+        let stored = pack_stored(&plain);
         let mut index_ops = Vec::with_capacity(3);
         match old {
             Some((old_record, old_postings)) => {
@@ -966,7 +970,40 @@ impl WriteSet {
     }
 }
 
-/// Splits a stored entity value into its record and entity JSON.
+/// First byte of a compressed entity value. An uncompressed one (as stores written before
+/// compression hold) starts with the record length as a big-endian `u32`, which is never this
+/// large (a record is far below 3 GiB), so both read back.
+const PACKED: u8 = 0xC1;
+
+/// An entity value as stored: LZ4-compressed, since the storage engine keeps recently written
+/// values in memory as they are and entity JSON shrinks to about a third.
+fn pack_stored(plain: &[u8]) -> Vec<u8> {
+    let packed = lz4_flex::block::compress_prepend_size(plain);
+    let mut stored = Vec::with_capacity(1 + packed.len());
+    stored.push(PACKED);
+    stored.extend_from_slice(&packed);
+    stored
+}
+
+/// A stored entity value in its plain layout (see [`pack_stored`]).
+fn unpack_stored(stored: Vec<u8>) -> StoreResult<Vec<u8>> {
+    /// Far above any entity the catalog accepts; a corrupt size must not allocate gigabytes.
+    const MAX_PLAIN: usize = 256 << 20;
+    let corrupt = |e: &dyn std::fmt::Display| StoreError(format!("corrupt entity record: {e}"));
+    match stored.split_first() {
+        Some((&PACKED, packed)) => {
+            let (size, packed) =
+                lz4_flex::block::uncompressed_size(packed).map_err(|e| corrupt(&e))?;
+            if size > MAX_PLAIN {
+                return Err(corrupt(&format_args!("claims {size} bytes")));
+            }
+            lz4_flex::block::decompress(packed, size).map_err(|e| corrupt(&e))
+        }
+        _ => Ok(stored),
+    }
+}
+
+/// Splits a stored entity value (unpacked) into its record and entity JSON.
 fn split_stored(bytes: &[u8]) -> StoreResult<(EntityRecord, &[u8])> {
     let corrupt = || StoreError("corrupt entity record: truncated".into());
     let len = u32::from_be_bytes(
@@ -1008,3 +1045,52 @@ fn entity_index_ops(
 
 /// Distinct sorted set helper used by callers that merge relation sets.
 pub type RelationSet = BTreeSet<(String, String)>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entity_values_pack_unpack_and_older_plain_values_still_read() {
+        let record = br#"{"uid":"u"}"#;
+        let mut plain = (record.len() as u32).to_be_bytes().to_vec();
+        plain.extend_from_slice(record);
+        plain.extend_from_slice(
+            br#"{"kind":"Component","metadata":{"name":"x"}}"#
+                .repeat(20)
+                .as_slice(),
+        );
+        let packed = pack_stored(&plain);
+        assert_eq!(packed[0], PACKED);
+        assert!(
+            packed.len() < plain.len() / 2,
+            "{} of {}",
+            packed.len(),
+            plain.len()
+        );
+        assert_eq!(unpack_stored(packed).unwrap(), plain);
+        // A value written before compression reads back as it is.
+        assert_eq!(unpack_stored(plain.clone()).unwrap(), plain);
+    }
+
+    #[test]
+    fn corrupt_packed_values_are_errors_not_panics_or_huge_allocations() {
+        let plain = b"\0\0\0\x02{}{\"kind\":\"Component\"}".repeat(10);
+        let packed = pack_stored(&plain);
+        for cut in [1, 2, 5, packed.len() / 2, packed.len() - 1] {
+            let err = unpack_stored(packed[..cut].to_vec()).unwrap_err();
+            assert!(err.0.contains("corrupt entity record"), "{err:?}");
+        }
+        // A size claiming 4 GiB.
+        let mut huge = vec![PACKED];
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        huge.extend_from_slice(&packed[5..]);
+        let err = unpack_stored(huge).unwrap_err();
+        assert!(err.0.contains("claims"), "{err:?}");
+        // Garbage after a plausible size.
+        let mut garbage = vec![PACKED];
+        garbage.extend_from_slice(&64u32.to_le_bytes());
+        garbage.extend_from_slice(&[0xFF; 16]);
+        assert!(unpack_stored(garbage).is_err());
+    }
+}
