@@ -70,7 +70,6 @@ pub struct Catalog {
     registries: RwLock<HashMap<OrgId, Arc<KindRegistry>>>,
     rules: RelationRules,
     options: CatalogOptions,
-    epoch: std::sync::atomic::AtomicU64,
 }
 
 fn not_found_by_name(kind: &str, namespace: &str, name: &str) -> CatalogError {
@@ -93,7 +92,6 @@ impl Catalog {
             registries: RwLock::new(HashMap::new()),
             rules: RelationRules::builtin(),
             options,
-            epoch: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -115,7 +113,6 @@ impl Catalog {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(org.clone(), Arc::new(registry));
-        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn registry(&self, org: &OrgId) -> Arc<KindRegistry> {
@@ -135,7 +132,9 @@ impl Catalog {
             orphan_strategy: self.options.orphan_strategy,
             history_limit: self.options.history_limit,
             threads: self.options.threads,
-            epoch: self.epoch.load(std::sync::atomic::Ordering::SeqCst),
+            // Entities are processed again whenever the schemas differ from those they were
+            // processed with (a counter would miss a change made between two runs).
+            epoch: registry.fingerprint(),
             progress: None,
         }
     }

@@ -635,3 +635,83 @@ fn an_import_reports_each_location_read_and_each_entity_written() {
     assert!(written.windows(2).all(|w| w[0].1 <= w[1].1), "{written:?}");
     assert_eq!(written.last(), Some(&(4, 4)));
 }
+
+/// A restart with different `catalog.kinds` schemas re-validates entities whose files did not
+/// change (their input hash covers the schemas' fingerprint, not a per-process counter).
+#[test]
+fn changed_kind_schemas_revalidate_unchanged_entities_across_a_restart() {
+    use portico_catalog::KindRegistry;
+    let dir = tempfile::tempdir().unwrap();
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(
+        files.join("a.yaml"),
+        component("svc", "team-a", "")
+            .replace("  type: service\n", "  type: service\n  tier: gold\n"),
+    )
+    .unwrap();
+    let org = OrgId::default_org();
+    let requiring = |field: &str| {
+        let mut registry = KindRegistry::builtin();
+        registry
+            .extend_kind(
+                "Component",
+                json!({"$id": format!("Requires-{field}"), "properties": {"spec": {"required": [field]}}}),
+            )
+            .unwrap();
+        registry
+    };
+    let open = |registry: KindRegistry| {
+        let storage = SledStorage::open(
+            &dir.path().join("db"),
+            &portico_storage::SledOptions::default(),
+        )
+        .unwrap();
+        let catalog = Catalog::new(
+            Arc::new(storage),
+            Arc::new(FileReader::confined_to(&files).unwrap()),
+            CatalogOptions::default(),
+        );
+        catalog.set_kind_registry(&org, registry);
+        catalog
+    };
+    let errors_of = |catalog: &Catalog| {
+        let entity = catalog
+            .entity_by_name(&org, "component", "default", "svc")
+            .unwrap();
+        entity["status"]["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+
+    let first = open(requiring("tier"));
+    let location = first
+        .add_location(
+            &org,
+            &AddLocationRequest {
+                location_type: "file".into(),
+                target: files.join("a.yaml").to_string_lossy().into_owned(),
+                dry_run: false,
+            },
+        )
+        .unwrap()
+        .location;
+    assert!(errors_of(&first).is_empty());
+    let report = first.refresh_location(&org, &location.id).unwrap();
+    assert_eq!(report.updated + report.created, 0, "{report:?}");
+    drop(first);
+
+    // Same file, other schemas: the entity is checked again and the new rule reported.
+    let second = open(requiring("costCenter"));
+    second.refresh_location(&org, &location.id).unwrap();
+    let errors = errors_of(&second);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].to_string().contains("costCenter"), "{errors:?}");
+    drop(second);
+
+    // And back to schemas the entity satisfies: the error is gone.
+    let third = open(requiring("tier"));
+    third.refresh_location(&org, &location.id).unwrap();
+    assert!(errors_of(&third).is_empty());
+}

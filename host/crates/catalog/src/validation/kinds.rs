@@ -60,6 +60,10 @@ pub struct KindRegistry {
     entity: Arc<Validator>,
     kinds: Vec<Entry>,
     extensions: Vec<(String, Entry)>,
+    /// What was added to the built-in kinds, hashed (0 for the built-in set): processing
+    /// hashes it into each entity's input hash, so that a change of schemas re-validates
+    /// every entity, also across restarts.
+    fingerprint: u64,
 }
 
 impl std::fmt::Debug for KindRegistry {
@@ -81,6 +85,8 @@ static BUILTIN: LazyLock<KindRegistry> = LazyLock::new(|| {
             .add_kind(schema::parse_embedded(text))
             .unwrap_or_else(|e| panic!("built-in schema {file} is broken: {e}"));
     }
+    // The built-in set is the baseline: stored hashes from before fingerprints stay valid.
+    registry.fingerprint = 0;
     registry
 });
 
@@ -108,6 +114,7 @@ impl KindRegistry {
             entity: compile_core(schema::ENTITY),
             kinds: Vec::new(),
             extensions: Vec::new(),
+            fingerprint: 0,
         }
     }
 
@@ -134,8 +141,30 @@ impl KindRegistry {
     /// Registers a kind schema for an explicitly given kind, apiVersions and `spec.type`.
     pub fn add_kind_as(&mut self, info: KindInfo, schema: Value) -> Result<(), SchemaError> {
         let validator = compile(&info.name, &schema)?;
+        self.mix_fingerprint(&(
+            "kind",
+            &info.kind,
+            &info.api_versions,
+            &info.spec_type,
+            &schema,
+        ));
         self.kinds.push(Entry { info, validator });
         Ok(())
+    }
+
+    /// Identifies the schemas added to the built-in ones (0 when none): equal for equal
+    /// schemas added in the same order, in any process.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    fn mix_fingerprint(&mut self, added: &impl serde::Serialize) {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        hasher.update(self.fingerprint.to_be_bytes());
+        hasher.update(serde_json::to_vec(added).unwrap_or_default());
+        let digest = hasher.finalize();
+        self.fingerprint = u64::from_be_bytes(digest[..8].try_into().expect("8 of 32 bytes"));
     }
 
     /// Adds constraints to every entity of `kind` (any apiVersion), on top of its kind schema —
@@ -149,6 +178,7 @@ impl KindRegistry {
             api_versions: Vec::new(),
             spec_type: None,
         };
+        self.mix_fingerprint(&("extends", kind, &schema));
         self.extensions
             .push((kind.to_owned(), Entry { info, validator }));
         Ok(())
