@@ -3,7 +3,7 @@
 //! directory directly.
 
 use crate::catalog_access::CatalogBridge;
-use crate::config::{CatalogConfig, Config, OrphanStrategySetting};
+use crate::config::{CatalogConfig, Config, KindRelation, OrphanStrategySetting};
 use crate::location_plugins::LocationPlugins;
 use crate::plugins::manager::client_tls_for;
 use crate::plugins::{PluginManager, PluginPolicy};
@@ -11,6 +11,7 @@ use crate::runtime::{EngineSettings, HostServices, Runtime};
 use crate::secrets::SecretStore;
 use anyhow::{Context, Result};
 use portico_catalog::location::{FileReader, Readers};
+use portico_catalog::relations::RelationRule;
 use portico_catalog::{Catalog, CatalogOptions, KindRegistry, OrphanStrategy};
 use portico_package::TrustedKeys;
 use portico_storage::{OrgId, SledOptions, SledStorage, Storage};
@@ -59,29 +60,32 @@ pub fn build_catalog_with_plugins(
             OrphanStrategySetting::Delete => OrphanStrategy::Delete,
         },
         history_limit: config.catalog.history_limit,
+        relation_rules: kind_registry(&config.catalog)?.1,
         ..CatalogOptions::default()
     };
     let plugins = LocationPlugins::new();
     let readers = Readers::new().with(reader).with(plugins.clone());
     let catalog = Catalog::new(storage, Arc::new(readers), options);
     if !config.catalog.kinds.is_empty() {
-        catalog.set_kind_registry(&OrgId::default_org(), kind_registry(&config.catalog)?);
+        catalog.set_kind_registry(&OrgId::default_org(), kind_registry(&config.catalog)?.0);
     }
     Ok((catalog, plugins))
 }
 
-/// The built-in kinds plus `catalog.kinds`. A schema that cannot be read, parsed or compiled
-/// stops startup naming the config entry and the file: entities must never be checked against
-/// less than the organization asked for.
-pub fn kind_registry(config: &CatalogConfig) -> Result<KindRegistry> {
+/// The built-in kinds plus `catalog.kinds`, and the relation rules those entries declare. A
+/// schema that cannot be read, parsed or compiled, or a relation that cannot apply, stops
+/// startup naming the config entry: entities must never be checked against less than the
+/// organization asked for.
+pub fn kind_registry(config: &CatalogConfig) -> Result<(KindRegistry, Vec<RelationRule>)> {
     let mut registry = KindRegistry::builtin();
+    let mut rules = Vec::new();
     for (i, entry) in config.kinds.iter().enumerate() {
         let file = entry.schema.display();
         let context = || format!("config key `catalog.kinds[{i}].schema`: {file}");
         let text = std::fs::read_to_string(&entry.schema).with_context(context)?;
         // YAML is a superset of JSON: one parser reads both.
         let schema: serde_json::Value = serde_yaml::from_str(&text).with_context(context)?;
-        match &entry.extends {
+        let kind = match &entry.extends {
             Some(kind) => {
                 // A misspelt kind would otherwise add rules that never apply.
                 if !registry.kinds().any(|k| &k.kind == kind) {
@@ -92,14 +96,56 @@ pub fn kind_registry(config: &CatalogConfig) -> Result<KindRegistry> {
                         known.into_iter().collect::<Vec<_>>().join(", ")
                     );
                 }
-                registry.extend_kind(kind, schema).with_context(context)?
+                registry.extend_kind(kind, schema).with_context(context)?;
+                kind.clone()
             }
-            None => {
-                registry.add_kind(schema).with_context(context)?;
-            }
+            None => registry.add_kind(schema).with_context(context)?.kind,
+        };
+        for (j, relation) in entry.relations.iter().enumerate() {
+            rules.push(
+                relation_rule(&kind, relation)
+                    .with_context(|| format!("config key `catalog.kinds[{i}].relations[{j}]`"))?,
+            );
         }
     }
-    Ok(registry)
+    Ok((registry, rules))
+}
+
+/// A `catalog.kinds[].relations` entry as a relation rule of `kind`.
+fn relation_rule(kind: &str, relation: &KindRelation) -> Result<RelationRule> {
+    let field = relation
+        .field
+        .strip_prefix("spec.")
+        .unwrap_or(&relation.field);
+    if field.is_empty() || field.contains('.') {
+        anyhow::bail!(
+            "field {:?}: name one field directly under `spec` (e.g. `owner`)",
+            relation.field
+        );
+    }
+    for (key, value) in [
+        ("type", &relation.relation_type),
+        ("reverse", &relation.reverse),
+    ] {
+        let word = value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && value.chars().all(|c| c.is_ascii_alphanumeric());
+        if !word {
+            anyhow::bail!(
+                "{key} {value:?}: a relation type is letters and digits (e.g. `ownedBy`)"
+            );
+        }
+    }
+    Ok(RelationRule {
+        kind: kind.to_owned(),
+        spec_type: None,
+        field: field.to_owned(),
+        default_kind: relation.default_kind.clone(),
+        forward: relation.relation_type.clone(),
+        reverse: relation.reverse.clone(),
+    })
 }
 
 impl App {

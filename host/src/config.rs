@@ -103,6 +103,28 @@ pub struct KindSchemaFile {
     /// a required `spec.costCenter`).
     #[serde(default)]
     pub extends: Option<String>,
+    /// Relations that fields of this kind's `spec` imply, in both directions, like Backstage's
+    /// `spec.owner` → `ownedBy` / `ownerOf` (no processor code).
+    #[serde(default)]
+    pub relations: Vec<KindRelation>,
+}
+
+/// One entry of `catalog.kinds[].relations`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindRelation {
+    /// The `spec` field holding one entity reference or a list of them (`owner` or
+    /// `spec.owner`).
+    pub field: String,
+    /// The relation from the entity to each referenced one (e.g. `ownedBy`).
+    #[serde(rename = "type")]
+    pub relation_type: String,
+    /// The relation from each referenced entity back to this one (e.g. `ownerOf`).
+    pub reverse: String,
+    /// The kind of references that do not name one (e.g. `Group`); without it every
+    /// reference must name its kind.
+    #[serde(default)]
+    pub default_kind: Option<String>,
 }
 
 impl Default for CatalogConfig {

@@ -486,3 +486,104 @@ fn organization_kinds_come_from_json_schemas_in_the_config() {
     let message = refused("    - schema: kinds/service.yaml\n    - schema: kinds/broken.yaml\n");
     assert!(message.contains("`catalog.kinds[1].schema`"), "{message}");
 }
+
+/// `catalog.kinds[].relations`: a kind of the organization's own gets relations from its spec
+/// fields, in both directions, as Backstage's kinds do (no processor code); a relation that
+/// cannot apply stops startup naming the entry.
+#[test]
+fn organization_kinds_get_relations_declared_in_the_config() {
+    use portico_catalog::api::AddLocationRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    write(
+        "kinds/service.yaml",
+        "$id: AcmeServiceV1\nallOf:\n  - $ref: Entity\n  - type: object\n    properties:\n      apiVersion: {enum: [acme.com/v1]}\n      kind: {enum: [Service]}\n",
+    );
+    let config_file = write(
+        "portico.yaml",
+        "catalog:\n  kinds:\n    - schema: kinds/service.yaml\n      relations:\n        - {field: spec.owner, type: ownedBy, reverse: ownerOf, default_kind: Group}\n        - {field: runsOn, type: dependsOn, reverse: dependencyOf, default_kind: Resource}\n",
+    );
+    let descriptor = write(
+        "catalog-info.yaml",
+        "apiVersion: acme.com/v1\nkind: Service\nmetadata: {name: billing}\nspec: {owner: payments, runsOn: [db-1, 'resource:prod/db-2']}\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: payments}\nspec: {type: team, children: []}\n",
+    );
+    let config = portico::config::Config::load(&config_file).unwrap();
+    let catalog = portico::app::build_catalog(
+        &config,
+        Arc::new(portico_storage::SledStorage::temporary().unwrap()),
+    )
+    .unwrap();
+    let org = OrgId::default_org();
+    catalog
+        .add_location(
+            &org,
+            &AddLocationRequest {
+                location_type: "file".into(),
+                target: descriptor.display().to_string(),
+                dry_run: false,
+            },
+        )
+        .unwrap();
+    let relations = |kind: &str, name: &str| -> Vec<String> {
+        let entity = catalog.entity_by_name(&org, kind, "default", name).unwrap();
+        let mut out: Vec<String> = entity["relations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r["type"].as_str().unwrap(),
+                    r["targetRef"].as_str().unwrap()
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(
+        relations("service", "billing"),
+        [
+            "dependsOn resource:default/db-1",
+            "dependsOn resource:prod/db-2",
+            "ownedBy group:default/payments"
+        ]
+    );
+    assert_eq!(
+        relations("group", "payments"),
+        ["ownerOf service:default/billing"]
+    );
+
+    let refused = |relations: &str| {
+        let file = write(
+            "bad.yaml",
+            &format!(
+                "catalog:\n  kinds:\n    - schema: kinds/service.yaml\n      relations:\n{relations}"
+            ),
+        );
+        let config = portico::config::Config::load(&file).unwrap();
+        let err = portico::app::build_catalog(
+            &config,
+            Arc::new(portico_storage::SledStorage::temporary().unwrap()),
+        )
+        .err()
+        .expect("refused");
+        format!("{err:#}")
+    };
+    let message = refused("        - {field: spec.a.b, type: x, reverse: y}\n");
+    assert!(
+        message.contains("`catalog.kinds[0].relations[0]`"),
+        "{message}"
+    );
+    assert!(message.contains("directly under `spec`"), "{message}");
+    let message = refused("        - {field: owner, type: owned by, reverse: y}\n");
+    assert!(
+        message.contains("a relation type is letters and digits"),
+        "{message}"
+    );
+}

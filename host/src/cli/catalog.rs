@@ -79,7 +79,7 @@ fn generate(size: usize, out: &Path, seed: u64) -> Result<()> {
 fn validate(cli: &Cli, paths: &[PathBuf]) -> Result<()> {
     // The organization's own kinds (`catalog.kinds`) are checked as the server checks them.
     let config = super::load_config(cli.config.as_ref())?;
-    let registry = crate::app::kind_registry(&config.catalog)?;
+    let (registry, _) = crate::app::kind_registry(&config.catalog)?;
     let not_fetched = NotFetched::default();
     let mut errors = 0usize;
     let mut entities = 0usize;

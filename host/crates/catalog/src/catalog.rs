@@ -43,6 +43,9 @@ pub struct CatalogOptions {
     /// catalog is never held whole in memory, large enough that few entities need a second
     /// stitch (when a later chunk adds relations to an entity already written).
     pub stream_chunk: usize,
+    /// Relation rules for the organization's own kinds (or extra fields of built-in ones),
+    /// applied after Backstage's (`catalog.kinds[].relations` in the host's config).
+    pub relation_rules: Vec<crate::relations::RelationRule>,
 }
 
 impl Default for CatalogOptions {
@@ -55,6 +58,7 @@ impl Default for CatalogOptions {
                 .unwrap_or(1)
                 .min(8),
             stream_chunk: 2_000,
+            relation_rules: Vec::new(),
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct Catalog {
     default_registry: Arc<KindRegistry>,
     registries: RwLock<HashMap<OrgId, Arc<KindRegistry>>>,
     rules: RelationRules,
+    /// Identifies `options.relation_rules` (0 for none); part of the processing epoch.
+    rules_fingerprint: u64,
     options: CatalogOptions,
 }
 
@@ -85,12 +91,17 @@ fn to_location(record: &LocationRecord) -> Location {
 impl Catalog {
     /// A catalog on `storage`, reading locations through `reader`.
     pub fn new(storage: Arc<dyn Storage>, reader: SharedReader, options: CatalogOptions) -> Self {
+        let mut rules = RelationRules::builtin();
+        for rule in &options.relation_rules {
+            rules.add(rule.clone());
+        }
         Catalog {
-            store: Store::with_rules(storage, RelationRules::builtin()),
+            store: Store::with_rules(storage, rules.clone()),
             reader,
             default_registry: Arc::new(KindRegistry::builtin()),
             registries: RwLock::new(HashMap::new()),
-            rules: RelationRules::builtin(),
+            rules_fingerprint: crate::relations::fingerprint(&options.relation_rules),
+            rules,
             options,
         }
     }
@@ -134,7 +145,7 @@ impl Catalog {
             threads: self.options.threads,
             // Entities are processed again whenever the schemas differ from those they were
             // processed with (a counter would miss a change made between two runs).
-            epoch: registry.fingerprint(),
+            epoch: registry.fingerprint() ^ self.rules_fingerprint,
             progress: None,
         }
     }

@@ -100,6 +100,30 @@ pub enum RelationError {
     },
 }
 
+/// Identifies a list of extra rules, stably across processes (0 for none): entities are
+/// processed again when their relation rules change.
+pub fn fingerprint(rules: &[RelationRule]) -> u64 {
+    use sha2::{Digest, Sha256};
+    if rules.is_empty() {
+        return 0;
+    }
+    let mut hasher = Sha256::new();
+    for r in rules {
+        for part in [
+            r.kind.as_str(),
+            r.spec_type.as_deref().unwrap_or(""),
+            r.field.as_str(),
+            r.default_kind.as_deref().unwrap_or(""),
+            r.forward.as_str(),
+            r.reverse.as_str(),
+        ] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+    }
+    u64::from_be_bytes(hasher.finalize()[..8].try_into().expect("8 of 32 bytes"))
+}
+
 /// A set of relation rules; [`RelationRules::builtin`] holds Backstage's.
 #[derive(Debug, Clone, Default)]
 pub struct RelationRules {
