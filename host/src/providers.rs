@@ -3,7 +3,8 @@
 //! Each provider runs in its own task under its own limits (its `provider` deadline), so a slow
 //! or failing provider never delays or blocks another. A failed run changes nothing: the
 //! entities of its last good run stay served. A good run replaces everything the provider
-//! emitted before (entities it stopped emitting are deleted eagerly).
+//! emitted before (entities it stopped emitting are deleted eagerly). A provider whose previous
+//! run is still going when its next is due skips that turn rather than running twice at once.
 
 use crate::runtime::{CallContext, Runtime};
 use anyhow::{Context, Result};
@@ -79,6 +80,9 @@ pub fn spawn_scheduler(
     }
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
+        // After a stall, the next run is an interval later, not a burst of missed ones.
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let running = Running::default();
         loop {
             ticker.tick().await;
             for plugin in runtime.active() {
@@ -87,7 +91,12 @@ pub fn spawn_scheduler(
                 }
                 let (runtime, catalog, org) = (runtime.clone(), catalog.clone(), org.clone());
                 let id = plugin.id().to_string();
+                let Some(turn) = running.start(&id) else {
+                    tracing::info!(plugin = %id, "provider run skipped: its previous run is still going");
+                    continue;
+                };
                 tokio::spawn(async move {
+                    let _turn = turn;
                     match run_provider(&runtime, &catalog, &org, &id).await {
                         Ok(report) => tracing::info!(plugin = %id, ?report, "provider run applied"),
                         Err(err) => {
@@ -98,4 +107,63 @@ pub fn spawn_scheduler(
             }
         }
     });
+}
+
+/// The providers with a run in progress.
+#[derive(Clone, Default)]
+struct Running(Arc<std::sync::Mutex<std::collections::HashSet<String>>>);
+
+/// A provider's run in progress; the provider may run again once this is dropped (also when
+/// the run panics).
+struct Turn {
+    running: Running,
+    id: String,
+}
+
+impl Running {
+    /// A turn for `id`, unless it already has one.
+    fn start(&self, id: &str) -> Option<Turn> {
+        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        set.insert(id.to_owned()).then(|| Turn {
+            running: self.clone(),
+            id: id.to_owned(),
+        })
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut set = self.running.0.lock().unwrap_or_else(|p| p.into_inner());
+        set.remove(&self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_gets_one_turn_at_a_time_and_it_ends_with_the_run() {
+        let running = Running::default();
+        let first = running.start("github-org").expect("nothing running");
+        assert!(
+            running.start("github-org").is_none(),
+            "second run while first goes"
+        );
+        let other = running
+            .start("aws-resources")
+            .expect("providers are independent");
+        drop(first);
+        let again = running.start("github-org").expect("first run ended");
+        drop(again);
+        drop(other);
+        // A run that panics still ends its turn.
+        let r = running.clone();
+        let _ = std::thread::spawn(move || {
+            let _turn = r.start("github-org").unwrap();
+            panic!("provider run panicked");
+        })
+        .join();
+        assert!(running.start("github-org").is_some());
+    }
 }
