@@ -1,7 +1,7 @@
 //! The `portico` binary as users run it: inspect, keygen/pack/sign, install against the data
 //! directory, and — while `portico serve` holds the data directory — through the server.
 
-use portico_bundled_plugins::fixtures::{TEST_ECHO_V1, TEST_ECHO_V2};
+use portico_bundled_plugins::fixtures::{TEST_ECHO_V1, TEST_ECHO_V2, TEST_LEGACY_PROVIDER};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -35,6 +35,19 @@ fn inspect_shows_manifest_and_imports_and_refuses_garbage() {
     let text = stdout(&out);
     assert!(text.contains("test-echo"), "{text}");
     assert!(text.contains("0.1.0"), "{text}");
+    assert!(
+        !text.contains("note:"),
+        "built on the newest contract: {text}"
+    );
+    // A plugin built against an older contract still served is told so.
+    let out = portico(None, &["plugin", "inspect", TEST_LEGACY_PROVIDER]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("note: built against portico:plugin@0.1.0, an older contract"),
+        "{text}"
+    );
+    assert!(text.contains("rebuild against 0.2.0"), "{text}");
 
     let out = portico(None, &["plugin", "inspect", "--json", TEST_ECHO_V1]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

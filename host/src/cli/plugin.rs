@@ -224,8 +224,30 @@ fn inspect(file: &PathBuf, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&package)?);
     } else {
         println!("{package}");
+        if let Some(note) = contract_note(&package.manifest.wit.to_string()) {
+            println!("{note}");
+        }
     }
     Ok(())
+}
+
+/// What a plugin author should know about the contract version a plugin was built against,
+/// unless it is the newest this host serves.
+fn contract_note(declared: &str) -> Option<String> {
+    use crate::runtime::WitVersion;
+    let served = WitVersion::ALL.map(WitVersion::as_str).join(", ");
+    match WitVersion::parse(declared) {
+        Some(WitVersion::LATEST) => None,
+        Some(_) => Some(format!(
+            "note: built against portico:plugin@{declared}, an older contract this Portico still \
+             serves ({served}); rebuild against {} for what it added (see wit/README.md)",
+            WitVersion::LATEST
+        )),
+        None => Some(format!(
+            "note: built against portico:plugin@{declared}, which this Portico does not serve \
+             ({served}): it will be refused at install"
+        )),
+    }
 }
 
 fn pack(file: &PathBuf, manifest: &PathBuf, output: Option<&PathBuf>) -> Result<()> {

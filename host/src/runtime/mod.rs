@@ -35,7 +35,7 @@ pub use limits::{CallKind, Limits, LimitsOverride};
 pub use services::{CatalogAccess, CatalogEntity, HostServices, NoCatalog};
 
 use anyhow::{Context, Result};
-use bindings::WitVersion;
+pub use bindings::WitVersion;
 use portico_package::{Grants, HostPattern, Manifest};
 use state::PluginState;
 use std::collections::BTreeMap;
