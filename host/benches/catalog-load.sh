@@ -3,7 +3,7 @@
 # Usage (from the repository root): cargo build --release && host/benches/catalog-load.sh
 # Needs wrk (Debian package wrk) and curl. N=100000 for a bigger catalog. Prints ingest time,
 # resident memory (VmRSS, and RssAnon without the mapped binary), req/s and latency of by-name,
-# by-query and facets, size on disk, and restart times.
+# by-query and facets, size on disk, and restart times. CACHE_MB=… sets `storage.cache_mb`.
 set -euo pipefail
 P=${PORTICO:-target/release/portico}
 N=${N:-10000}
@@ -12,7 +12,7 @@ W=/tmp/catbench; rm -rf $W; mkdir -p $W
 if [ -n "${SRC:-}" ]; then cp -r "$SRC" $W/catalog; else $P catalog generate --entities $N --out $W/catalog >/dev/null; fi
 cat > $W/portico.yaml <<YAML
 server: { listen: 127.0.0.1:7199 }
-storage: { path: data }
+storage: { path: data${CACHE_MB:+, cache_mb: $CACHE_MB} }
 plugins: { install_bundled: false }
 catalog:
   locations: [ { type: file, target: catalog/catalog-info.yaml } ]
