@@ -54,20 +54,21 @@ pub fn build_catalog_with_plugins(
             root.display()
         )
     })?;
+    let (registry, relation_rules) = kind_registry(&config.catalog)?;
     let options = CatalogOptions {
         orphan_strategy: match config.catalog.orphan_strategy {
             OrphanStrategySetting::Keep => OrphanStrategy::Keep,
             OrphanStrategySetting::Delete => OrphanStrategy::Delete,
         },
         history_limit: config.catalog.history_limit,
-        relation_rules: kind_registry(&config.catalog)?.1,
+        relation_rules,
         ..CatalogOptions::default()
     };
     let plugins = LocationPlugins::new();
     let readers = Readers::new().with(reader).with(plugins.clone());
     let catalog = Catalog::new(storage, Arc::new(readers), options);
     if !config.catalog.kinds.is_empty() {
-        catalog.set_kind_registry(&OrgId::default_org(), kind_registry(&config.catalog)?.0);
+        catalog.set_kind_registry(&OrgId::default_org(), registry);
     }
     Ok((catalog, plugins))
 }
